@@ -1,0 +1,28 @@
+# Forum: `make run` serves the forum; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := FLASK_APP=wsgi $(VENV)/bin/flask
+export FORUM_SHARED_DIR ?= $(abspath ../shared)
+
+.PHONY: run test setup db serve clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(FLASK) db upgrade
+
+run: db
+	@echo "Serving the forum at http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	FORUM_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,63 @@
+"""`flask forum ...` commands; each calls services and commits once."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from forum.extensions import db
+from forum.models import Level
+from forum.services import accounts
+from forum.services.errors import ValidationFailed
+
+forum_cli = AppGroup("forum", help="Forum administration commands.")
+
+
+def _fail(message):
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _errors_text(error):
+    return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.errors.items())
+
+
+@forum_cli.command("create-admin")
+@click.argument("username")
+@click.option("--email", required=True, help="The admin's email address (kept private).")
+@click.option(
+    "--password",
+    envvar="FORUM_ADMIN_PASSWORD",
+    help="Read from FORUM_ADMIN_PASSWORD, or asked for when omitted.",
+)
+@click.option("--super", "make_super", is_flag=True, help="Make a super admin.")
+def create_admin(username, email, password, make_super):
+    """Create an admin account (the first admin of a new site)."""
+    if not password:
+        if not sys.stdin.isatty():
+            _fail("No password: pass --password or set FORUM_ADMIN_PASSWORD.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    level = Level.SUPER if make_super else Level.ADMIN
+    try:
+        user = accounts.register_user(username, email, password, consent=True, level=level)
+    except ValidationFailed as error:
+        db.session.rollback()
+        _fail(f"Could not create the admin: {_errors_text(error)}")
+    db.session.commit()
+    click.echo(f"Created {level.label.lower()} {user.username}.")
+
+
+@forum_cli.command("set-level")
+@click.argument("username")
+@click.argument("level", type=click.Choice([level.name.lower() for level in Level]))
+def set_level(username, level):
+    """Give a member a level (basic ... super)."""
+    user = accounts.get_user_by_name(username)
+    if user is None:
+        _fail(f"No member is called {username!r}.")
+    accounts.set_level(user, Level[level.upper()])
+    db.session.commit()
+    click.echo(f"{user.username} is now {Level[level.upper()].label}.")
+
+
+def init_app(app):
+    app.cli.add_command(forum_cli)

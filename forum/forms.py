@@ -1,0 +1,126 @@
+"""Flask-WTF forms: they parse and validate input, and never save anything."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, ValidationError,
+)
+
+from forum.models import Level
+from forum.text import clean_input, has_control_characters
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError("Remove the invisible control characters from this text.")
+
+
+def strip_text(value):
+    return clean_input(value).strip() if isinstance(value, str) else value
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        filters=[strip_text],
+        validators=[DataRequired("Choose a username."), Length(max=30), no_control_characters],
+        description="Shown with everything you post. 3–30 letters or digits; you can "
+        "still post anonymously later.",
+    )
+    email = EmailField(
+        "Email",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="That address is too long."),
+            Email("Enter a valid email address, like name@example.org."),
+        ],
+        description="Never shown to anyone. Used for your account and the "
+        "notifications you choose.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter a password.")],
+        description="At least 12 characters. A few unrelated words work well.",
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[
+            InputRequired("Repeat your password."),
+            EqualTo("password", "The two passwords don't match."),
+        ],
+    )
+    consent = BooleanField(
+        "I agree that this forum stores what I choose to share, which may include "
+        "information about my health, to show it on the forum as described in the "
+        "privacy notice.",
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username", filters=[strip_text], validators=[DataRequired("Enter your username."),
+                                                      Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password.")],
+        description="At least 12 characters. Changing it logs you out everywhere else.",
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[InputRequired("Repeat the new password."),
+                    EqualTo("new_password", "The two passwords don't match.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+class SetLevelForm(FlaskForm):
+    level = SelectField(
+        "Level",
+        choices=[SelectChoice(str(int(level)), level.label) for level in Level],
+        validators=[DataRequired()],
+    )
+
+
+def settings_form(specs, values):
+    """Build a form for the given settings, filled with their current values."""
+    class SettingsForm(FlaskForm):
+        pass
+
+    for spec in specs:
+        if spec.type is bool:
+            field = BooleanField(spec.label, description=spec.help)
+        elif spec.type is int:
+            field = IntegerField(
+                spec.label,
+                description=spec.help,
+                validators=[
+                    InputRequired("Enter a whole number."),
+                    NumberRange(spec.minimum, spec.maximum),
+                ],
+            )
+        else:
+            field = StringField(
+                spec.label,
+                description=spec.help,
+                filters=[strip_text],
+                validators=[
+                    DataRequired("This cannot be empty."),
+                    Length(max=spec.max_length or 10_000),
+                    no_control_characters,
+                ],
+            )
+        setattr(SettingsForm, spec.key, field)
+    return SettingsForm(data=values)

@@ -1,0 +1,14 @@
+"""All models, imported so SQLAlchemy and Alembic see every table."""
+from forum.models.category import MAX_DEPTH, Category
+from forum.models.post import STATUSES, Answer, Comment, Post, Question
+from forum.models.revision import Revision
+from forum.models.setting import Setting
+from forum.models.tag import MAX_TAGS, Tag, post_tags
+from forum.models.types import UTCDateTime, utcnow
+from forum.models.user import Level, User
+
+__all__ = [
+    "Answer", "Category", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "Post",
+    "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
+    "post_tags", "utcnow",
+]

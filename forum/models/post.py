@@ -1,0 +1,94 @@
+"""Questions, answers and comments: one table, single-table inheritance."""
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.tag import post_tags
+from forum.models.types import UTCDateTime, utcnow
+
+STATUSES = ("visible", "queued", "hidden", "deleted")
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('visible', 'queued', 'hidden', 'deleted')", name="status"
+        ),
+        CheckConstraint("type IN ('question', 'answer', 'comment')", name="type"),
+        # Lists: newest visible questions, overall and per category.
+        Index("ix_posts_type_status_created", "type", "status", "created_at"),
+        Index("ix_posts_category_status_created", "category_id", "status", "created_at"),
+        # The thread: every answer and comment of a question in one query.
+        Index("ix_posts_question_type", "question_id", "type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))
+    #: The thread's question, for answers and comments; NULL on questions.
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    #: What a comment comments on (question or answer); an answer's question.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    #: NULL for guests.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: A guest's chosen display name, if any.
+    guest_name: Mapped[str | None] = mapped_column(String(40))
+    #: Private: used only to send the guest notifications; never rendered.
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: Sanitised HTML from markup.render_markdown(body); the only HTML pages print.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_renderer_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    upvote_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    downvote_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Visible answers (questions only).
+    answer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Visible comments directly on this post.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, name="fk_posts_accepted_answer_id_posts")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="visible", server_default="visible")
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    closed_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    edited_at = mapped_column(UTCDateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Newest visible activity in the thread (questions): the post, an answer, a comment.
+    last_activity_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: One-time token from the form, so a double-clicked submit creates one post.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Private: the poster's address, for admins only.
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    author = relationship("User", foreign_keys=[author_id], lazy="raise")
+    edited_by = relationship("User", foreign_keys=[edited_by_id], lazy="raise")
+    category = relationship("Category", lazy="raise")
+
+    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True}
+
+    @property
+    def is_visible(self):
+        return self.status == "visible"
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.id}>"
+
+
+class Question(Post):
+    __mapper_args__ = {"polymorphic_identity": "question"}
+
+    tags = relationship("Tag", secondary=post_tags, lazy="raise", order_by="Tag.name")
+
+
+class Answer(Post):
+    __mapper_args__ = {"polymorphic_identity": "answer"}
+
+
+class Comment(Post):
+    __mapper_args__ = {"polymorphic_identity": "comment"}

@@ -1,0 +1,60 @@
+"""Members, their level and their sessions."""
+from enum import IntEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import db
+from forum.models.types import UTCDateTime, utcnow
+
+
+class Level(IntEnum):
+    """Member levels, ordered, with Question2Answer's numbers."""
+
+    BASIC = 0
+    APPROVED = 10
+    EXPERT = 20
+    EDITOR = 50
+    MODERATOR = 80
+    ADMIN = 100
+    SUPER = 120
+
+    @property
+    def label(self):
+        return self.name.capitalize()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    #: canonical(username): NFKC + casefold, so look-alike names clash.
+    username_canonical: Mapped[str] = mapped_column(String(60), unique=True)
+    #: Private: shown to admins only. NULL for imported placeholder members.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_canonical: Mapped[str | None] = mapped_column(String(254), unique=True)
+    #: NULL means the account cannot log in with a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    level: Mapped[int] = mapped_column(Integer, default=Level.BASIC, server_default="0")
+    #: Cached total; always equal to a recomputation from the points scheme.
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_login_at = mapped_column(UTCDateTime)
+    #: When the member agreed to the processing of health information they share.
+    consented_at = mapped_column(UTCDateTime)
+    #: Raised to end every session at once (log out everywhere, password change).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def get_id(self):
+        # The epoch is part of the id Flask-Login stores in the session and the
+        # remember cookie, so bumping it invalidates both.
+        return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def level_enum(self):
+        return Level(self.level) if self.level in Level._value2member_map_ else Level.BASIC
+
+    def __repr__(self):
+        return f"<User {self.id} {self.username!r}>"

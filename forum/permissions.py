@@ -1,0 +1,94 @@
+"""One place that answers "may this user do X to this thing?".
+
+Views call these through ``require(...)``; templates call the same functions as
+Jinja globals; services call them where a rule must hold for the CLI too.
+"""
+from flask import abort
+
+from forum.models import Level
+from forum.services import settings
+
+__all__ = ["Level", "require"]
+
+
+def level_of(user):
+    """Return a user's level; guests rank below every member."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.level_enum
+
+
+def is_member(user):
+    return level_of(user) is not None
+
+
+def at_least(user, level):
+    current = level_of(user)
+    return current is not None and current >= level
+
+
+def require(allowed, status=403):
+    """Abort with ``status`` (403 by default) unless ``allowed`` is true."""
+    if not allowed:
+        abort(status)
+
+
+# --- Administration -----------------------------------------------------------
+
+def can_access_admin(user):
+    return at_least(user, Level.ADMIN)
+
+
+def can_change_settings(user):
+    return at_least(user, Level.ADMIN)
+
+
+def can_set_level(actor, target, level):
+    """Admins set levels below their own on members below them; super admins any."""
+    if not at_least(actor, Level.ADMIN) or target is None or actor.id == target.id:
+        return False
+    if level_of(actor) == Level.SUPER:
+        return True
+    return target.level_enum < actor.level_enum and Level(level) < actor.level_enum
+
+
+# --- Posting ------------------------------------------------------------------
+
+def guests_may_post():
+    return bool(settings.get("guests_may_post"))
+
+
+def can_ask_question(user):
+    return is_member(user) or guests_may_post()
+
+
+def can_answer_question(user, question):
+    if not can_view_post(user, question) or question.closed_at is not None:
+        return False
+    return is_member(user) or guests_may_post()
+
+
+def can_comment_on(user, post):
+    if not can_view_post(user, post):
+        return False
+    return is_member(user) or guests_may_post()
+
+
+def can_view_post(user, post):
+    """Visible posts to all; queued ones to their author; the rest to moderators."""
+    if post is None:
+        return False
+    if post.status == "visible":
+        return True
+    if at_least(user, Level.MODERATOR):
+        return True
+    if post.status == "queued" and is_member(user):
+        return post.author_id == user.id
+    return False
+
+
+JINJA_GLOBALS = {
+    name: value
+    for name, value in dict(globals()).items()
+    if name.startswith("can_") and callable(value)
+}

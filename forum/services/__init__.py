@@ -1,0 +1,1 @@
+"""Business rules; views and CLI commands call these, then commit once."""

@@ -1,0 +1,74 @@
+"""Jinja globals and filters: permissions, settings, times, numbers, static URLs."""
+import hashlib
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, url_for
+
+from forum import permissions
+from forum.services import settings
+
+
+def time_ago(value, now=None):
+    """Say how long ago ``value`` was, the way people do: "3 hours ago"."""
+    if value is None:
+        return ""
+    now = now or datetime.now(timezone.utc)
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("week", 604_800),
+                       ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+def compact_number(value):
+    """Shorten a count for display: 950, 4.9k, 12k, 1.2m."""
+    value = int(value or 0)
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for suffix, size in (("m", 1_000_000), ("k", 1_000)):
+        if value >= size:
+            shown = value / size
+            text = f"{shown:.1f}".rstrip("0").rstrip(".") if shown < 10 else f"{int(shown)}"
+            return f"{sign}{text}{suffix}"
+    return f"{sign}{value}"
+
+
+def signed(value):
+    """Show a score with its sign: +102, 0, -3."""
+    value = int(value or 0)
+    return f"+{value}" if value > 0 else str(value)
+
+
+def iso(value):
+    return value.isoformat() if value else ""
+
+
+@lru_cache(maxsize=256)
+def _file_hash(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename):
+    """Return the URL of a static file with a content hash, for long caching."""
+    path = Path(current_app.static_folder) / filename
+    try:
+        version = _file_hash(str(path))
+    except OSError:
+        version = "0"
+    return url_for("static", filename=filename, v=version)
+
+
+def init_app(app):
+    app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
+    app.jinja_env.globals.update(setting=settings.get, static_url=static_url)
+    app.jinja_env.filters.update(
+        time_ago=time_ago, compact=compact_number, signed=signed, iso=iso
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

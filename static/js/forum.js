@@ -1,0 +1,4 @@
+// Forum: small progressive enhancements; every action also works without this file.
+(function () {
+  "use strict";
+})();
