@@ -1,0 +1,1 @@
+"""Demo content (pure data preparation, standard library only) for the seed service."""
