@@ -16,12 +16,14 @@ setup: $(VENV)/.installed
 
 db: setup
 	$(FLASK) db upgrade
+	$(FLASK) forum seed-demo --if-empty
 
 run: db
 	@echo "Serving the forum at http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup
+	$(VENV)/bin/ruff check forum tests bench migrations wsgi.py
 	FORUM_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

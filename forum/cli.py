@@ -61,3 +61,62 @@ def set_level(username, level):
 
 def init_app(app):
     app.cli.add_command(forum_cli)
+
+
+@forum_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the forum already has questions.")
+def seed_demo(if_empty):
+    """Load the demo: CounselChat from FORUM_SHARED_DIR, or the built-in demo."""
+    from flask import current_app
+
+    from forum.services import demo
+
+    if if_empty and demo.has_questions():
+        click.echo("The forum already has questions; no demo loaded.")
+        return
+    source, data = demo.load_demo_data(current_app.config.get("FORUM_SHARED_DIR"))
+    click.echo(f"Loading the {source} demo: {len(data.questions)} questions.")
+    with click.progressbar(length=len(data.questions), label="Questions") as bar:
+        last = [0]
+
+        def progress(done, total):
+            bar.update(done - last[0])
+            last[0] = done
+
+        stats = demo.seed(source, data, progress=progress)
+    db.session.commit()
+    click.echo(", ".join(f"{value} {key}" for key, value in stats.items()) + " added.")
+
+
+@forum_cli.command("check")
+def check():
+    """Verify every denormalised counter against a recount; exit 1 on any drift."""
+    from forum.services import integrity
+
+    drift = integrity.find_drift()
+    if drift:
+        for line in drift:
+            click.echo(line)
+        _fail(f"{len(drift)} counters drifted.")
+    click.echo("All counters match their recount.")
+
+
+@forum_cli.command("flush-views")
+def flush_views():
+    """Add the buffered question views to the database."""
+    from forum.services import viewcounts
+
+    added = viewcounts.flush_views()
+    db.session.commit()
+    click.echo(f"Added {added} views.")
+
+
+@forum_cli.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Re-render every post, not only outdated ones.")
+def rerender(everything):
+    """Re-render stored post HTML with the current Markdown renderer."""
+    from forum.services import posting
+
+    count = posting.rerender_posts(everything)
+    db.session.commit()
+    click.echo(f"Re-rendered {count} posts.")

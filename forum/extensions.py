@@ -1,7 +1,7 @@
 """The Flask extensions, created once and bound to an app in create_app()."""
 import sqlite3
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -58,10 +58,13 @@ def _begin_sqlite(conn):
     """
     if conn.dialect.name != "sqlite":
         return
-    if has_request_context() and request.method in SAFE_METHODS:
-        conn.exec_driver_sql("BEGIN")
+    if has_request_context():
+        deferred = request.method in SAFE_METHODS
     else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Outside requests (CLI, worker) writes are the norm; a context that mostly
+        # reads, such as a test's own session beside a live server, can opt out.
+        deferred = has_app_context() and g.get("sqlite_deferred_begin", False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def init_app(app):

@@ -1,9 +1,27 @@
 """Flask-WTF forms: they parse and validate input, and never save anything."""
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, ValidationError,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
 )
 
 from forum.models import Level
@@ -59,8 +77,8 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Username", filters=[strip_text], validators=[DataRequired("Enter your username."),
-                                                      Length(max=254)]
+        "Username", filters=[strip_text],
+        validators=[DataRequired("Enter your username."), Length(max=254), no_control_characters],
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me logged in on this device")
@@ -124,3 +142,84 @@ def settings_form(specs, values):
             )
         setattr(SettingsForm, spec.key, field)
     return SettingsForm(data=values)
+
+
+# --- Posting ------------------------------------------------------------------
+
+GUEST_NAME_HELP = "Shown with your post, marked as a guest. Leave empty to post as Anonymous."
+GUEST_EMAIL_HELP = (
+    "Privacy: your email address will only be used for sending these notifications."
+)
+
+
+class GuestFields:
+    """Fields a guest may fill in: a display name and an email for notifications."""
+
+    guest_name = StringField(
+        "Your name to display (optional)",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=40, message="Keep your name under 40 characters.")],
+        description=GUEST_NAME_HELP,
+    )
+    guest_email = EmailField(
+        "Email me at this address if my post is answered or commented on (optional)",
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=254, message="That address is too long."),
+            Email("Enter a valid email address, like name@example.org."),
+        ],
+        description=GUEST_EMAIL_HELP,
+    )
+
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def valid_token_or_none(value):
+    """Keep a well-formed one-time token; anything else counts as no token."""
+    return value if isinstance(value, str) and _TOKEN_RE.fullmatch(value) else None
+
+
+class PostForm(FlaskForm):
+    #: A one-time token so a double-clicked submit creates one post.
+    submission_token = HiddenField(filters=[valid_token_or_none])
+
+
+class AskForm(PostForm, GuestFields):
+    title = StringField(
+        "Your question in one sentence",
+        filters=[strip_text],
+        validators=[DataRequired("Please write your question as a title.")],
+        description="For example: “How can I support a friend who is grieving?”",
+    )
+    body = TextAreaField(
+        "More detail (optional)",
+        filters=[lambda v: clean_input(v) if isinstance(v, str) else v],
+        description="Markdown works: **bold**, *italic*, lists, links. Please leave out "
+        "names, phone numbers and addresses.",
+    )
+    category = SelectField("Category", choices=[], validate_choice=False)
+    tags = StringField(
+        "Tags (optional)",
+        filters=[strip_text],
+        description="Up to 5 words separated by spaces or commas, e.g. sleep anxiety.",
+    )
+
+
+class AnswerForm(PostForm, GuestFields):
+    body = TextAreaField(
+        "Your answer",
+        filters=[lambda v: clean_input(v) if isinstance(v, str) else v],
+        validators=[DataRequired("Please write your answer first.")],
+        description="Markdown works. Be kind; share what helped you rather than telling "
+        "someone what to do.",
+    )
+
+
+class CommentForm(PostForm, GuestFields):
+    body = TextAreaField(
+        "Your comment",
+        filters=[lambda v: clean_input(v) if isinstance(v, str) else v],
+        validators=[DataRequired("Please write your comment first.")],
+    )

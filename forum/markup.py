@@ -219,7 +219,7 @@ def render_markdown(source: str) -> str:
             output_format="html",
         )
         body = md.convert(source)
-    except Exception:  # e.g. RecursionError on absurd nesting: show it as text
+    except Exception:  # noqa: BLE001 - e.g. RecursionError on absurd nesting: show it as text
         body = "".join(
             f"<p>{_escape(part)}</p>" for part in re.split(r"\n\s*\n", source) if part.strip()
         )

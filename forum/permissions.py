@@ -27,6 +27,33 @@ def at_least(user, level):
     return current is not None and current >= level
 
 
+# --- Privileges earned by level or points -------------------------------------
+
+PRIVILEGES = settings.PRIVILEGES
+
+
+def privilege_threshold(action):
+    """Return (level, points) for an action, as the admin has set them."""
+    level = Level(settings.get(f"privilege_{action}_level"))
+    points_needed = settings.get(f"privilege_{action}_points")
+    return level, (points_needed if points_needed >= 0 else None)
+
+
+def has_privilege(user, action):
+    """Tell whether a member has earned ``action`` by level or by points."""
+    if not is_member(user) or is_blocked(user):
+        return False
+    level, points_needed = privilege_threshold(action)
+    if level_of(user) >= level:
+        return True
+    return points_needed is not None and user.points >= points_needed
+
+
+def is_blocked(user):
+    """Blocked members may read but write nothing (sanctions arrive with moderation)."""
+    return False
+
+
 def require(allowed, status=403):
     """Abort with ``status`` (403 by default) unless ``allowed`` is true."""
     if not allowed:
@@ -69,9 +96,42 @@ def can_answer_question(user, question):
 
 
 def can_comment_on(user, post):
-    if not can_view_post(user, post):
+    if not can_view_post(user, post) or post.status != "visible" or post.type == "comment":
         return False
-    return is_member(user) or guests_may_post()
+    if is_member(user):
+        return has_privilege(user, "comment") or user.id == post.author_id
+    return guests_may_post()
+
+
+# --- Votes and best answers ------------------------------------------------------
+
+def comment_votes_enabled():
+    return bool(settings.get("comment_votes"))
+
+
+def can_vote_on(user, post, value=1):
+    """Members vote on others' visible posts, if they have the privilege for it."""
+    if not is_member(user) or post is None or post.status != "visible":
+        return False
+    if post.author_id is not None and post.author_id == user.id:
+        return False
+    if post.type == "comment" and (value < 0 or not comment_votes_enabled()):
+        return False
+    if value < 0:
+        return has_privilege(user, "vote_down")
+    return has_privilege(user, "vote_up")
+
+
+def can_vote(user, post):
+    """Whether to show vote controls at all (up votes, the lowest privilege)."""
+    return can_vote_on(user, post, 1)
+
+
+def can_select_answer(user, question):
+    """The asker, and moderators, choose the best answer."""
+    if not is_member(user) or question is None or question.status != "visible" or is_blocked(user):
+        return False
+    return question.author_id == user.id or at_least(user, Level.MODERATOR)
 
 
 def can_view_post(user, post):

@@ -2,7 +2,7 @@
 import logging
 import uuid
 
-from flask import current_app, g, render_template, request
+from flask import abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -71,15 +71,25 @@ def _handle_csrf_error(error):
     )
 
 
+RATE_LIMIT_MESSAGES = {
+    "vote": "You've voted a lot in a short while. Votes open again later; thank you for "
+            "taking part.",
+}
+
+
 def _handle_http_error(error):
     if error.code is None or error.code < 400:
         return error
-    message = error.description if error.code in (400, 403, 409, 429) else None
+    # Our own abort(..., "message") descriptions are for people; Werkzeug's defaults are not.
+    custom = error.description != type(error).description
+    message = error.description if custom else None
     if error.code == 429:
-        message = (
+        message = RATE_LIMIT_MESSAGES.get(error.description) or (
             "You've done that many times in a short while. Please wait a minute and "
             "try again; nothing you typed was lost if you go back."
         )
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message or ERROR_TITLES.get(error.code, "Error")), error.code
     return render_error(error.code, message)
 
 
@@ -89,7 +99,20 @@ def _handle_unexpected(error):
     return render_error(500, f"It has been logged as incident {incident}.")
 
 
+def _refuse_nul_bytes():
+    """No text anywhere may hold NUL: PostgreSQL refuses it, so refuse it first.
+
+    Forms refuse NUL and other control characters next to their fields; a NUL in the
+    path or the query string is a malformed request.
+    """
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in value for value in request.args.values()):
+        abort(400, "The address holds characters that aren't allowed.")
+
+
 def init_app(app):
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_set_headers)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
-from forum import permissions
-from forum.services import settings
+from forum import permissions, urls
+from forum.services import categories, settings, users
 
 
 def time_ago(value, now=None):
@@ -66,7 +66,14 @@ def static_url(filename):
 
 def init_app(app):
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
-    app.jinja_env.globals.update(setting=settings.get, static_url=static_url)
+    app.jinja_env.globals.update(
+        setting=settings.get,
+        static_url=static_url,
+        display_name=users.display_name,
+        question_url=urls.question_url,
+        answer_url=urls.answer_url,
+        children_of_category=categories.children_of,
+    )
     app.jinja_env.filters.update(
         time_ago=time_ago, compact=compact_number, signed=signed, iso=iso
     )

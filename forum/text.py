@@ -34,6 +34,15 @@ def has_control_characters(value):
     return bool(_CONTROL.search(value or ""))
 
 
+def has_invisible_characters(value):
+    """Tell whether a one-line name holds control or format characters (e.g. U+200B).
+
+    Bodies may keep format characters (emoji sequences use U+200D); names may not,
+    or "ale\u200bx" would pass for "alex".
+    """
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value or "")
+
+
 def slugify(value, max_length=80):
     """Make a URL slug from a title: lower-case words joined by hyphens."""
     value = unicodedata.normalize("NFKC", value or "").lower()

@@ -3,6 +3,8 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
+from forum.text import slugify
+
 
 def safe_next(target, default="/"):
     """Return ``target`` if it is a path on this site, else ``default``.
@@ -24,3 +26,18 @@ def safe_next(target, default="/"):
 
 def user_url(user):
     return url_for("users.show", username=user.username)
+
+
+def question_url(question, _anchor=None, **args):
+    """Return the canonical URL of a question: /questions/<id>/<slug>."""
+    return url_for("questions.show", question_id=question.id, slug=slugify(question.title),
+                   _anchor=_anchor, **args)
+
+
+def answer_url(answer):
+    """Return the stable link to an answer, which redirects to its page and anchor."""
+    return url_for("answers.show", answer_id=answer.id)
+
+
+def post_anchor(post):
+    return f"{post.type[0]}{post.id}"

@@ -7,7 +7,7 @@ from forum.services import accounts, settings
 
 def test_the_home_page_shows_the_site_name_and_tagline(client):
     html = client.get("/").get_data(as_text=True)
-    assert "<title>Forum</title>" in html
+    assert "<title>Recent questions – Forum</title>" in html and ">Forum</a>" in html
     assert "where you can ask questions about relationships and mental health" in html
 
 

@@ -55,10 +55,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 __all__ = [
     "DemoAnswer",
@@ -437,7 +437,7 @@ class _LazyRe:
 
     def __init__(self, source: str):
         self.source = source
-        self._compiled: Optional[re.Pattern] = None
+        self._compiled: re.Pattern | None = None
 
     def __getattr__(self, attr):
         if self._compiled is None:
@@ -852,7 +852,7 @@ def _token(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower())
 
 
-def load_counselchat(path, progress: Optional[Callable[[int, int], None]] = None) -> DemoData:
+def load_counselchat(path, progress: Callable[[int, int], None] | None = None) -> DemoData:
     """Parse CounselChat file A (``counsel_chat_20200325.csv``) into :class:`DemoData`."""
     rows = _read_rows(path)
     total = len(rows)

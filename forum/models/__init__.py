@@ -6,9 +6,10 @@ from forum.models.setting import Setting
 from forum.models.tag import MAX_TAGS, Tag, post_tags
 from forum.models.types import UTCDateTime, utcnow
 from forum.models.user import Level, User
+from forum.models.vote import Vote
 
 __all__ = [
     "Answer", "Category", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "Post",
     "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
-    "post_tags", "utcnow",
+    "Vote", "post_tags", "utcnow",
 ]

@@ -63,6 +63,9 @@ class Post(db.Model):
     last_activity_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     #: One-time token from the form, so a double-clicked submit creates one post.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Where an imported or seeded post came from ("counselchat:q:<slug>"), so
+    #: imports can be re-run without adding anything twice.
+    import_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     #: Private: the poster's address, for admins only.
     ip_address: Mapped[str | None] = mapped_column(String(45))
 

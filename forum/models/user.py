@@ -44,6 +44,8 @@ class User(UserMixin, db.Model):
     last_login_at = mapped_column(UTCDateTime)
     #: When the member agreed to the processing of health information they share.
     consented_at = mapped_column(UTCDateTime)
+    #: Where an imported or seeded member came from, for idempotent imports.
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     #: Raised to end every session at once (log out everywhere, password change).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

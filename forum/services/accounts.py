@@ -11,7 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Level, User, utcnow
+from forum.services import points
 from forum.services.errors import ValidationFailed
+from forum.services.users import RESERVED_NAMES
 from forum.text import canonical, has_control_characters
 
 PASSWORD_MIN = 12
@@ -20,11 +22,6 @@ USERNAME_MIN = 3
 USERNAME_MAX = 30
 #: Letters and digits of any script, plus - _ and . inside the name.
 _USERNAME_RE = re.compile(r"^[^\W_](?:[\w.-]*[^\W_])?$", re.UNICODE)
-#: Names that would let a member pass as staff or as the system.
-RESERVED_NAMES = frozenset(
-    {"admin", "administrator", "moderator", "mod", "staff", "system", "anonymous",
-     "guest", "deleted", "root", "support", "forum"}
-)
 _COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
 #: A hash checked when the account does not exist, so both paths take as long.
 _DUMMY_HASH = None
@@ -116,6 +113,7 @@ def register_user(username, email, password, consent, level=Level.BASIC):
         email_canonical=email_key,
         password_hash=hash_password(password),
         level=int(level),
+        points=points.starting_points(),
         consented_at=utcnow(),
     )
     db.session.add(user)

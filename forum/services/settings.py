@@ -54,6 +54,60 @@ SPECS = {
     ]
 }
 
+#: The points scheme: Question2Answer's formula and defaults. Every number is a setting.
+POINTS_SPECS = [
+    SettingSpec("points_base", int, 100, "Points everyone starts with", minimum=0, maximum=1_000_000),
+    SettingSpec("points_multiple", int, 10, "Multiply all points below by", minimum=0, maximum=1000),
+    SettingSpec("points_post_q", int, 2, "Asking a question", minimum=0, maximum=1000),
+    SettingSpec("points_post_a", int, 4, "Posting an answer", minimum=0, maximum=1000),
+    SettingSpec("points_select_a", int, 3, "Selecting a best answer for one's question", minimum=0, maximum=1000),
+    SettingSpec("points_a_selected", int, 30, "Having one's answer selected as best", minimum=0, maximum=1000),
+    SettingSpec("points_vote_up_cast", int, 1, "Casting an up vote", minimum=0, maximum=1000),
+    SettingSpec("points_vote_down_cast", int, 1, "Casting a down vote", minimum=0, maximum=1000),
+    SettingSpec("points_q_voted_up", int, 1, "Per up vote on one's question", minimum=0, maximum=1000),
+    SettingSpec("points_q_voted_down", int, 1, "Per down vote on one's question (lost)", minimum=0, maximum=1000),
+    SettingSpec("points_q_voted_max_gain", int, 10, "Most a question can gain from votes", minimum=0, maximum=100_000),
+    SettingSpec("points_q_voted_max_loss", int, 3, "Most a question can lose from votes", minimum=0, maximum=100_000),
+    SettingSpec("points_a_voted_up", int, 2, "Per up vote on one's answer", minimum=0, maximum=1000),
+    SettingSpec("points_a_voted_down", int, 2, "Per down vote on one's answer (lost)", minimum=0, maximum=1000),
+    SettingSpec("points_a_voted_max_gain", int, 20, "Most an answer can gain from votes", minimum=0, maximum=100_000),
+    SettingSpec("points_a_voted_max_loss", int, 5, "Most an answer can lose from votes", minimum=0, maximum=100_000),
+]
+#: Each privileged action: its default minimum level and minimum points. A member
+#: may act when their level OR their points reach it. Both are admin settings
+#: (``privilege_<action>_level``, ``privilege_<action>_points``; -1 points means the
+#: level alone decides). Levels are Question2Answer's numbers (see models.Level).
+PRIVILEGES = {
+    "vote_up": (10, 100, "Vote up"),
+    "vote_down": (20, 500, "Vote down"),
+    "comment": (10, 100, "Comment"),
+    "flag": (10, 150, "Flag posts"),
+    "retag": (50, 2_000, "Retag and recategorise others' questions"),
+    "edit_others": (50, 5_000, "Edit others' posts"),
+    "close": (80, 10_000, "Close and reopen questions"),
+    "hide": (80, -1, "Hide and delete posts"),
+    "see_queues": (80, -1, "See the moderation queues"),
+}
+PRIVILEGE_SPECS = []
+for _action, (_level, _points, _label) in PRIVILEGES.items():
+    PRIVILEGE_SPECS.append(SettingSpec(f"privilege_{_action}_level", int, _level,
+                                       f"{_label}: minimum level", minimum=0, maximum=120))
+    PRIVILEGE_SPECS.append(SettingSpec(f"privilege_{_action}_points", int, _points,
+                                       f"{_label}: or minimum points (-1: never by points)",
+                                       minimum=-1, maximum=10_000_000))
+SPECS["comment_votes"] = SettingSpec(
+    "comment_votes", bool, False, "Members may up-vote comments",
+    help="Comment votes are worth no points.",
+)
+
+#: The settings on the general admin page (the points scheme has its own page).
+GENERAL_SPECS = dict(SPECS)
+SPECS.update({spec.key: spec for spec in POINTS_SPECS + PRIVILEGE_SPECS})
+
+#: A scheme for caring communities: no points for posting or voting, only for helping.
+CARE_PRESET = {"points_post_q": 0, "points_post_a": 0, "points_select_a": 0,
+               "points_vote_up_cast": 0, "points_vote_down_cast": 0}
+
 
 def _load():
     """Return the stored overrides as a dict, once per app context."""

@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from forum.views import admin, auth, main, users
+    from forum.views import admin, answers, auth, questions, users, votes
 
-    for module in (main, auth, users, admin):
+    for module in (questions, answers, votes, auth, users, admin):
         app.register_blueprint(module.bp)

@@ -2,8 +2,8 @@
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from forum.extensions import db
 from forum import forms
+from forum.extensions import db
 from forum.forms import SetLevelForm
 from forum.models import Level
 from forum.permissions import can_access_admin, can_change_settings, can_set_level, require
@@ -21,7 +21,7 @@ def _admins_only():
 
 
 def _settings_page(form, status=200):
-    return render_template("admin/settings.html", form=form, specs=settings.SPECS), status
+    return render_template("admin/settings.html", form=form, specs=settings.GENERAL_SPECS), status
 
 
 @bp.get("/")
@@ -35,7 +35,7 @@ def settings_form():
 
 
 def settings_form_for_request():
-    return forms.settings_form(settings.SPECS.values(), settings.all_values())
+    return forms.settings_form(settings.GENERAL_SPECS.values(), settings.all_values())
 
 
 @bp.post("/settings")
@@ -45,7 +45,7 @@ def update_settings():
     form = settings_form_for_request()
     if not form.validate_on_submit():
         return _settings_page(form, 400)
-    values = {key: form[key].data for key in settings.SPECS}
+    values = {key: form[key].data for key in settings.GENERAL_SPECS}
     changed = settings.update_settings(current_user, values)
     db.session.commit()
     flash("Settings saved." if changed else "Nothing changed.", "success")

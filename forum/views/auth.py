@@ -8,23 +8,17 @@ from forum.security import rerender_on_csrf_error
 from forum.services import accounts
 from forum.services.errors import ValidationFailed
 from forum.urls import safe_next
+from forum.views.forms_util import apply_errors
 
 bp = Blueprint("auth", __name__)
 
 login_manager.user_loader(accounts.load_session_user)
 
 
-def _apply_errors(form, error):
-    for field_name, messages in error.errors.items():
-        field = getattr(form, field_name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
-
-
 @bp.get("/register")
 def register_form():
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(url_for("questions.index"))
     return render_template("auth/register.html", form=RegisterForm())
 
 
@@ -41,18 +35,18 @@ def register():
         )
     except ValidationFailed as error:
         db.session.rollback()
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return render_template("auth/register.html", form=form), 400
     db.session.commit()
     login_user(user)
     flash("Welcome! Your account is ready.", "success")
-    return redirect(url_for("main.index"))
+    return redirect(url_for("questions.index"))
 
 
 @bp.get("/login")
 def login_form():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+        return redirect(safe_next(request.args.get("next"), url_for("questions.index")))
     return render_template("auth/login.html", form=LoginForm(), next=request.args.get("next"))
 
 
@@ -71,14 +65,14 @@ def login():
     accounts.record_login(user)
     db.session.commit()
     login_user(user, remember=form.remember.data)
-    return redirect(safe_next(next_url, url_for("main.index")))
+    return redirect(safe_next(next_url, url_for("questions.index")))
 
 
 @bp.post("/logout")
 def logout():
     logout_user()
     flash("You have logged out.", "info")
-    return redirect(url_for("main.index"))
+    return redirect(url_for("questions.index"))
 
 
 @bp.get("/account")
@@ -102,7 +96,7 @@ def change_password():
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session alive

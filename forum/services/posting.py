@@ -1,0 +1,136 @@
+"""What every new post shares: body rules, rendering, guests, revision 1, one-time tokens."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from forum.extensions import db
+from forum.markup import RENDERER_VERSION, render_markdown
+from forum.models import Post, Revision, utcnow
+from forum.services import points
+from forum.services.errors import ValidationFailed
+from forum.services.users import guest_name_problems
+from forum.text import clean_input, has_control_characters
+
+TITLE_MIN, TITLE_MAX = 8, 200
+BODY_MAX = {"question": 30_000, "answer": 30_000, "comment": 2_000}
+BODY_MIN = {"question": 0, "answer": 1, "comment": 1}
+
+
+@dataclass(frozen=True)
+class Guest:
+    """What a guest gave about themselves: an optional name and email."""
+
+    name: str | None = None
+    email: str | None = None
+
+
+class DuplicateSubmission(Exception):
+    """The form was submitted twice; ``post`` is the post the first submit made."""
+
+    def __init__(self, post):
+        super().__init__(post.id)
+        self.post = post
+
+
+def clean_body(kind, body, errors):
+    """Normalise a body and record problems under ``errors['body']``."""
+    body = clean_input(body).strip()
+    if has_control_characters(body):
+        errors.setdefault("body", []).append("Remove the invisible control characters from the text.")
+    if len(body) < BODY_MIN[kind]:
+        errors.setdefault("body", []).append("Please write something first.")
+    if len(body) > BODY_MAX[kind]:
+        errors.setdefault("body", []).append(
+            f"That is {len(body):,} characters; please keep it under {BODY_MAX[kind]:,}."
+        )
+    return body
+
+
+def clean_title(title, errors):
+    title = " ".join(clean_input(title).split())
+    if has_control_characters(title):
+        errors.setdefault("title", []).append("Remove the invisible control characters from the title.")
+    if len(title) < TITLE_MIN:
+        errors.setdefault("title", []).append(
+            f"Please write a title of at least {TITLE_MIN} characters, as a question."
+        )
+    elif len(title) > TITLE_MAX:
+        errors.setdefault("title", []).append(f"Keep the title under {TITLE_MAX} characters.")
+    return title
+
+
+def check_guest(author, guest, errors):
+    """Validate a guest's name; members never carry guest fields."""
+    if author is not None or guest is None:
+        return Guest()
+    name = " ".join(clean_input(guest.name or "").split()) or None
+    if problems := guest_name_problems(name):
+        errors["guest_name"] = problems
+    email = (guest.email or "").strip() or None
+    return Guest(name=name, email=email)
+
+
+def find_by_token(token):
+    if not token:
+        return None
+    return db.session.scalar(select(Post).where(Post.submission_token == token))
+
+
+def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags="", **fields):
+    """Add a post with its rendered HTML and its revision 1, and flush.
+
+    :raise DuplicateSubmission: when ``token`` was already used (a double submit).
+    """
+    if (existing := find_by_token(token)) is not None:
+        raise DuplicateSubmission(existing)
+    now = fields.pop("created_at", None) or utcnow()
+    post = cls(
+        author_id=author.id if author is not None else None,
+        guest_name=guest.name if author is None else None,
+        guest_email=guest.email if author is None else None,
+        body=body,
+        body_html=render_markdown(body),
+        body_renderer_version=RENDERER_VERSION,
+        submission_token=token or None,
+        ip_address=ip_address,
+        created_at=now,
+        last_activity_at=now,
+        **fields,
+    )
+    db.session.add(post)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The same token raced in from a second click: hand back the first post.
+        existing = find_by_token(token)
+        if existing is None:
+            raise
+        raise DuplicateSubmission(existing) from None
+    db.session.add(Revision(
+        post_id=post.id, number=1, title=post.title, body=body,
+        tags=revision_tags,
+        category_id=post.category_id, editor_id=post.author_id, created_at=now,
+    ))
+    points.post_created(post)
+    return post
+
+
+def raise_if(errors):
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def rerender_posts(everything=False, batch=500):
+    """Re-render posts whose HTML came from an older renderer; return how many."""
+    query = select(Post).order_by(Post.id)
+    if not everything:
+        query = query.where(Post.body_renderer_version < RENDERER_VERSION)
+    count = 0
+    for post in db.session.scalars(query.execution_options(yield_per=batch)):
+        post.body_html = render_markdown(post.body)
+        post.body_renderer_version = RENDERER_VERSION
+        count += 1
+    db.session.flush()
+    return count

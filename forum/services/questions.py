@@ -1,0 +1,175 @@
+"""Questions: asking, loading a thread in a fixed number of queries, and lists."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from forum.extensions import db
+from forum.models import Answer, Comment, Post, Question, post_tags
+from forum.services import categories as categories_service
+from forum.services import posting, settings
+from forum.services import tags as tags_service
+from forum.services.errors import NotFound
+
+
+def ask_question(author, title, body, category=None, tag_text="", guest=None,
+                 token=None, ip_address=None, created_at=None,
+                 import_key=None):
+    """Post a question; return it.
+
+    :raise ValidationFailed: with field errors (title, body, category, tags, guest_name).
+    :raise posting.DuplicateSubmission: when the form was already submitted.
+    """
+    errors = {}
+    title = posting.clean_title(title, errors)
+    body = posting.clean_body("question", body, errors)
+    guest = posting.check_guest(author, guest, errors)
+    names, tag_problems = tags_service.parse_tags(tag_text)
+    if tag_problems:
+        errors["tags"] = tag_problems
+    if category is None and categories_service.all_categories():
+        errors["category"] = ["Choose the category that fits best."]
+    posting.raise_if(errors)
+    question = posting.new_post(
+        Question, author=author, guest=guest, body=body, token=token, ip_address=ip_address,
+        title=title, category_id=category.id if category else None, created_at=created_at, import_key=import_key,
+        revision_tags=" ".join(names),
+    )
+    tags = tags_service.get_or_create_tags(names)
+    if tags:
+        db.session.execute(post_tags.insert(), [{"post_id": question.id, "tag_id": t.id} for t in tags])
+    if question.status == "visible":
+        categories_service.change_question_counts(category, +1)
+        tags_service.change_question_counts(tags, +1)
+    db.session.flush()
+    return question
+
+
+def get_question(question_id):
+    """Return the question with its author and category, or None."""
+    return db.session.scalar(
+        select(Question)
+        .where(Question.id == question_id)
+        .options(joinedload(Question.author), joinedload(Question.category),
+                 selectinload(Question.tags))
+    )
+
+
+def answer_order():
+    """Accepted answer first, then by score, then oldest first."""
+    return (Answer.score.desc(), Answer.created_at, Answer.id)
+
+
+def visible_to(viewer_id, is_moderator, model=Post):
+    """Filter: what a viewer may see (visible; own queued posts; everything for moderators)."""
+    if is_moderator:
+        return model.status != "deleted"
+    if viewer_id is None:
+        return model.status == "visible"
+    return or_(model.status == "visible",
+               and_(model.status == "queued", model.author_id == viewer_id))
+
+
+@dataclass
+class Thread:
+    question: Question
+    answers: list
+    comments: dict = field(default_factory=dict)  # parent id -> [Comment]
+    page: int = 1
+    pages: int = 1
+    answer_total: int = 0
+
+
+def load_thread(question, viewer_id=None, is_moderator=False, page=1):
+    """Load one page of the thread: answers with authors, comments with authors.
+
+    Costs the same few queries however many answers and comments there are.
+    """
+    per_page = settings.get("answers_per_page")
+    accepted_first = case((Answer.id == question.accepted_answer_id, 0), else_=1)
+    where = and_(Answer.question_id == question.id, visible_to(viewer_id, is_moderator, Answer))
+    total = db.session.scalar(select(func.count(Answer.id)).where(where))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    answers = list(db.session.scalars(
+        select(Answer).where(where).options(joinedload(Answer.author))
+        .order_by(accepted_first, *answer_order())
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    parent_ids = [question.id] + [a.id for a in answers]
+    comments = {}
+    for comment in db.session.scalars(
+        select(Comment)
+        .where(Comment.question_id == question.id, Comment.parent_id.in_(parent_ids),
+               visible_to(viewer_id, is_moderator, Comment))
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ):
+        comments.setdefault(comment.parent_id, []).append(comment)
+    return Thread(question=question, answers=answers, comments=comments,
+                  page=page, pages=pages, answer_total=total)
+
+
+def answer_page(answer):
+    """Return the page of its question on which ``answer`` is shown."""
+    question = db.session.get(Question, answer.question_id)
+    if question is None:
+        raise NotFound()
+    if question.accepted_answer_id == answer.id:
+        return question, 1
+    accepted = question.accepted_answer_id
+    before = db.session.scalar(
+        select(func.count(Answer.id)).where(
+            Answer.question_id == question.id,
+            Answer.status == "visible",
+            Answer.id != answer.id,
+            or_(
+                Answer.id == accepted if accepted else False,
+                Answer.score > answer.score,
+                and_(Answer.score == answer.score,
+                     or_(Answer.created_at < answer.created_at,
+                         and_(Answer.created_at == answer.created_at, Answer.id < answer.id))),
+            ),
+        )
+    )
+    return question, before // settings.get("answers_per_page") + 1
+
+
+# --- Lists ----------------------------------------------------------------------
+
+@dataclass
+class QuestionPage:
+    questions: list
+    page: int
+    has_next: bool
+
+
+def list_questions(page=1, category=None, tag=None, unanswered=False):
+    """Return one page of visible questions, newest first, with authors and categories."""
+    per_page = settings.get("questions_per_page")
+    page = max(1, page)
+    query = select(Question).where(Question.status == "visible")
+    if category is not None:
+        query = query.where(Question.category_id.in_(categories_service.descendant_ids(category)))
+    if tag is not None:
+        query = query.where(Question.id.in_(
+            select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
+    if unanswered:
+        query = query.where(Question.answer_count == 0)
+    rows = list(db.session.scalars(
+        query.options(joinedload(Question.author), joinedload(Question.category),
+                      selectinload(Question.tags))
+        .order_by(Question.created_at.desc(), Question.id.desc())
+        .limit(per_page + 1).offset((page - 1) * per_page)
+    ))
+    return QuestionPage(questions=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+def touch_activity(question_id, when):
+    """Record new visible activity on the thread."""
+    db.session.execute(
+        update(Question).where(Question.id == question_id, Question.last_activity_at < when)
+        .values(last_activity_at=when)
+    )
+
+

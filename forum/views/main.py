@@ -1,9 +1,0 @@
-"""The home page and site-wide pages."""
-from flask import Blueprint, render_template
-
-bp = Blueprint("main", __name__)
-
-
-@bp.get("/")
-def index():
-    return render_template("main/index.html")

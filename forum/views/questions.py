@@ -1,0 +1,167 @@
+"""Question lists, asking, and the question page."""
+import secrets
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forum.extensions import db, limiter
+from forum.forms import AnswerForm, AskForm
+from forum.models import Level
+from forum.permissions import at_least, can_answer_question, can_ask_question, can_view_post, require
+from forum.security import rerender_on_csrf_error
+from forum.services import categories, questions, tags, viewcounts, votes
+from forum.services.errors import ValidationFailed
+from forum.services.posting import DuplicateSubmission, Guest
+from forum.text import slugify
+from forum.urls import question_url
+from forum.views.forms_util import apply_errors, client_ip, parse_id, viewer_id
+
+bp = Blueprint("questions", __name__)
+
+
+def page_arg():
+    """Return the ?page= number, or 404 for nonsense."""
+    page = parse_id(request.args.get("page", "1"), maximum=100_000)
+    if page is None:
+        abort(404)
+    return page
+
+
+def render_list(title, page, **filters):
+    result = questions.list_questions(page=page, **filters)
+    if page > 1 and not result.questions:
+        abort(404)
+    return render_template("questions/index.html", title=title, result=result, **filters)
+
+
+@bp.get("/")
+def index():
+    return render_list("Recent questions", page_arg())
+
+
+@bp.get("/unanswered")
+def unanswered():
+    return render_list("Unanswered questions", page_arg(), unanswered=True)
+
+
+@bp.get("/categories")
+def categories_index():
+    return render_template("questions/categories.html", roots=categories.roots(),
+                           children_of=categories.children_of)
+
+
+@bp.get("/categories/<slug>")
+def category(slug):
+    found = categories.get_by_slug(slug)
+    if found is None:
+        abort(404)
+    return render_list(found.title, page_arg(), category=found)
+
+
+@bp.get("/tags/<name>")
+def tag(name):
+    found = tags.get_tag_or_none(name)
+    if found is None:
+        abort(404)
+    return render_list(f"Questions tagged {found.name}", page_arg(), tag=found)
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+def ask_form():
+    form = AskForm()
+    form.category.choices = [("", "Choose a category")] + [
+        (str(cid), label) for cid, label in categories.choices()
+    ]
+    if not form.submission_token.data:
+        form.submission_token.data = new_token()
+    return form
+
+
+@bp.get("/ask")
+def new():
+    require(can_ask_question(current_user))
+    return render_template("questions/new.html", form=ask_form())
+
+
+@bp.post("/ask")
+@limiter.limit("10 per hour;30 per day", key_func=lambda: client_ip())
+@rerender_on_csrf_error
+def create():
+    require(can_ask_question(current_user))
+    form = ask_form()
+    if not form.validate_on_submit():
+        return render_template("questions/new.html", form=form), 400
+    category = None
+    if form.category.data:
+        category = categories.by_id().get(parse_id(form.category.data))
+        if category is None:
+            form.category.errors = ["Choose one of the listed categories."]
+            return render_template("questions/new.html", form=form), 400
+    author = current_user if current_user.is_authenticated else None
+    try:
+        question = questions.ask_question(
+            author, form.title.data, form.body.data or "", category=category,
+            tag_text=form.tags.data or "",
+            guest=Guest(form.guest_name.data, form.guest_email.data),
+            token=form.submission_token.data, ip_address=client_ip(),
+        )
+    except DuplicateSubmission as duplicate:
+        db.session.rollback()
+        return redirect(question_url(duplicate.post), 303)
+    except ValidationFailed as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return render_template("questions/new.html", form=form), 400
+    db.session.commit()
+    return redirect(question_url(question), 303)
+
+
+def get_visible_question_or_404(question_id):
+    """Return the question if the current user may see it.
+
+    :raise 404: when it does not exist or is not visible to them.
+    """
+    question = questions.get_question(question_id)
+    if question is None or not can_view_post(current_user, question):
+        abort(404)
+    return question
+
+
+def render_show(question, answer_form=None, status=200):
+    thread = questions.load_thread(
+        question, viewer_id=viewer_id(), is_moderator=at_least(current_user, Level.MODERATOR),
+        page=page_arg(),
+    )
+    if answer_form is None and can_answer_question(current_user, question):
+        answer_form = AnswerForm(formdata=None)
+    if answer_form is not None and not answer_form.submission_token.data:
+        answer_form.submission_token.data = new_token()
+    my_votes = votes.votes_by(
+        current_user if current_user.is_authenticated else None,
+        [question.id] + [answer.id for answer in thread.answers],
+    )
+    return render_template(
+        "questions/show.html", thread=thread, question=question, answer_form=answer_form,
+        my_votes=my_votes,
+    ), status
+
+
+@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<int:question_id>/<slug>")
+def show(question_id, slug=None):
+    question = get_visible_question_or_404(question_id)
+    if slug != slugify(question.title):
+        return redirect(question_url(question, **request.args), 301)
+    if question.status == "visible":
+        viewcounts.record_view(question.id)
+    return render_show(question)
+
+
+@bp.get("/questions/<int:question_id>/<slug>/")
+def show_trailing_slash(question_id, slug):
+    return redirect(url_for("questions.show", question_id=question_id, slug=slug), 301)
+
+
