@@ -120,3 +120,23 @@ def rerender(everything):
     count = posting.rerender_posts(everything)
     db.session.commit()
     click.echo(f"Re-rendered {count} posts.")
+
+
+@forum_cli.command("recompute-points")
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list every member whose stored points differ and exit 1.")
+def recompute_points(check_only):
+    """Recalculate every member's points from the points scheme."""
+    from forum.services import points
+
+    if check_only:
+        mismatches = points.find_mismatches()
+        for user_id, username, stored, expected in mismatches:
+            click.echo(f"member {user_id} ({username}): stored {stored}, recount {expected}")
+        if mismatches:
+            _fail(f"{len(mismatches)} members have wrong points.")
+        click.echo("Every member's points equal the recomputation.")
+        return
+    changed = points.recompute()
+    db.session.commit()
+    click.echo(f"Recalculated points; {changed} members changed.")

@@ -112,6 +112,16 @@ class SetLevelForm(FlaskForm):
     )
 
 
+def _spec_check(check):
+    def validate(form, field):
+        try:
+            check(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    return validate
+
+
 def settings_form(specs, values):
     """Build a form for the given settings, filled with their current values."""
     class SettingsForm(FlaskForm):
@@ -140,6 +150,8 @@ def settings_form(specs, values):
                     no_control_characters,
                 ],
             )
+        if spec.check is not None:
+            field.kwargs.setdefault("validators", []).append(_spec_check(spec.check))
         setattr(SettingsForm, spec.key, field)
     return SettingsForm(data=values)
 

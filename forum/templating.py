@@ -68,6 +68,7 @@ def init_app(app):
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals.update(
         setting=settings.get,
+        member_title=settings.member_title,
         static_url=static_url,
         display_name=users.display_name,
         question_url=urls.question_url,

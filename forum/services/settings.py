@@ -20,6 +20,8 @@ class SettingSpec:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
+    #: Extra rule for the value: raises ValueError with the reason.
+    check: object = None
 
 
 #: Every setting the site has. Later features add theirs here.
@@ -95,18 +97,32 @@ for _action, (_level, _points, _label) in PRIVILEGES.items():
     PRIVILEGE_SPECS.append(SettingSpec(f"privilege_{_action}_points", int, _points,
                                        f"{_label}: or minimum points (-1: never by points)",
                                        minimum=-1, maximum=10_000_000))
+SPECS["member_titles"] = SettingSpec(
+    "member_titles", str,
+    "0: New member; 300: Member; 1000: Regular; 5000: Trusted helper; 20000: Pillar of the community",
+    "Member titles by points", max_length=500,
+    help="Pairs of “points: title” separated by semicolons, lowest first.",
+    check=lambda text: parse_titles(text),
+)
 SPECS["comment_votes"] = SettingSpec(
     "comment_votes", bool, False, "Members may up-vote comments",
     help="Comment votes are worth no points.",
 )
 
-#: The settings on the general admin page (the points scheme has its own page).
-GENERAL_SPECS = dict(SPECS)
-SPECS.update({spec.key: spec for spec in POINTS_SPECS + PRIVILEGE_SPECS})
-
 #: A scheme for caring communities: no points for posting or voting, only for helping.
 CARE_PRESET = {"points_post_q": 0, "points_post_a": 0, "points_select_a": 0,
                "points_vote_up_cast": 0, "points_vote_down_cast": 0}
+
+#: The settings on the general admin page (points and privileges have their own pages).
+GENERAL_SPECS = dict(SPECS)
+PRIVILEGE_SPECS_BY_KEY = {spec.key: spec for spec in PRIVILEGE_SPECS}
+POINTS_SPECS_BY_KEY = {spec.key: spec for spec in POINTS_SPECS}
+PRESETS = {
+    "default": {spec.key: spec.default for spec in POINTS_SPECS},
+    "care": {**{spec.key: spec.default for spec in POINTS_SPECS}, **CARE_PRESET},
+}
+SPECS.update({spec.key: spec for spec in POINTS_SPECS + PRIVILEGE_SPECS})
+
 
 
 def _load():
@@ -163,6 +179,34 @@ def coerce(spec, raw):
             errors={spec.key: [f"Keep it under {spec.max_length} characters."]}
         )
     return value
+
+
+def parse_titles(text):
+    """Parse "0: New member; 1000: Regular" into [(0, "New member"), (1000, "Regular")].
+
+    :raise ValueError: with a reason, for text that is not such a list.
+    """
+    titles = []
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        points, sep, title = part.partition(":")
+        if not sep or not points.strip().lstrip("-").isascii() or not points.strip().lstrip("-").isdigit():
+            raise ValueError(f"“{part.strip()}” is not “points: title”.")
+        if not title.strip():
+            raise ValueError(f"“{part.strip()}” has no title.")
+        titles.append((int(points), title.strip()))
+    return sorted(titles)
+
+
+def member_title(points):
+    """Return the title a member with ``points`` has earned, or ""."""
+    try:
+        titles = parse_titles(get("member_titles"))
+    except ValueError:
+        return ""
+    earned = [title for threshold, title in titles if points >= threshold]
+    return earned[-1] if earned else ""
 
 
 def update_settings(actor, values):

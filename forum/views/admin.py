@@ -1,14 +1,14 @@
 """The admin area: site settings and member levels."""
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forum import forms
 from forum.extensions import db
-from forum.forms import SetLevelForm
+from forum.forms import ConfirmForm, SetLevelForm
 from forum.models import Level
 from forum.permissions import can_access_admin, can_change_settings, can_set_level, require
 from forum.security import rerender_on_csrf_error
-from forum.services import accounts, settings
+from forum.services import accounts, points, settings
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,8 +20,26 @@ def _admins_only():
     g.private_page = True
 
 
-def _settings_page(form, status=200):
-    return render_template("admin/settings.html", form=form, specs=settings.GENERAL_SPECS), status
+#: The settings pages: endpoint suffix -> (title, specs, intro).
+PAGES = {
+    "settings": ("Site settings", settings.GENERAL_SPECS, None),
+    "points": ("Points scheme", settings.POINTS_SPECS_BY_KEY,
+               "Points follow Question2Answer's formula: base + multiple × (the rest). "
+               "Saving recalculates every member's points."),
+    "privileges": ("Privileges", settings.PRIVILEGE_SPECS_BY_KEY,
+                   "A member may act when their level or their points reach the threshold. "
+                   "Levels: 0 basic, 10 approved, 20 expert, 50 editor, 80 moderator, 100 admin, 120 super."),
+}
+
+
+def _form(page):
+    return forms.settings_form(PAGES[page][1].values(), settings.all_values())
+
+
+def _render(page, form, status=200):
+    title, specs, intro = PAGES[page]
+    return render_template("admin/settings.html", form=form, specs=specs, title=title, intro=intro,
+                           page=page, presets=settings.PRESETS if page == "points" else None), status
 
 
 @bp.get("/")
@@ -31,25 +49,50 @@ def index():
 
 @bp.get("/settings")
 def settings_form():
-    return _settings_page(settings_form_for_request())
+    return _render("settings", _form("settings"))
 
 
-def settings_form_for_request():
-    return forms.settings_form(settings.GENERAL_SPECS.values(), settings.all_values())
+@bp.get("/points")
+def points_form():
+    return _render("points", _form("points"))
 
 
-@bp.post("/settings")
+@bp.get("/privileges")
+def privileges_form():
+    return _render("privileges", _form("privileges"))
+
+
+@bp.post("/<any(settings, points, privileges):page>")
 @rerender_on_csrf_error
-def update_settings():
+def update_settings(page):
     require(can_change_settings(current_user))
-    form = settings_form_for_request()
+    form = _form(page)
     if not form.validate_on_submit():
-        return _settings_page(form, 400)
-    values = {key: form[key].data for key in settings.GENERAL_SPECS}
+        return _render(page, form, 400)
+    values = {key: form[key].data for key in PAGES[page][1]}
     changed = settings.update_settings(current_user, values)
+    message = "Settings saved." if changed else "Nothing changed."
+    if page == "points" and changed:
+        recalculated = points.recompute()
+        message = f"Points scheme saved; recalculated everyone ({recalculated} members changed)."
     db.session.commit()
-    flash("Settings saved." if changed else "Nothing changed.", "success")
-    return redirect(url_for("admin.settings_form"))
+    flash(message, "success")
+    return redirect(url_for(f"admin.{page}_form"))
+
+
+@bp.post("/points/preset")
+def apply_points_preset():
+    require(can_change_settings(current_user))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    preset = settings.PRESETS.get(request.form.get("preset", ""))
+    if preset is None:
+        abort(400, "Choose one of the presets.")
+    settings.update_settings(current_user, preset)
+    recalculated = points.recompute()
+    db.session.commit()
+    flash(f"Preset applied; recalculated everyone ({recalculated} members changed).", "success")
+    return redirect(url_for("admin.points_form"))
 
 
 @bp.get("/users/<username>")

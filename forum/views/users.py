@@ -1,7 +1,10 @@
 """Member profiles."""
-from flask import Blueprint, abort, render_template
+from datetime import timedelta
 
-from forum.services import accounts
+from flask import Blueprint, abort, render_template, request
+
+from forum.models import utcnow
+from forum.services import accounts, points
 
 bp = Blueprint("users", __name__)
 
@@ -15,6 +18,16 @@ def get_user_or_404(username):
     if user is None:
         abort(404)
     return user
+
+
+@bp.get("/users")
+def index():
+    """Top members, of all time or of the last seven days."""
+    period = request.args.get("period", "all")
+    if period not in ("all", "week"):
+        abort(404)
+    since = utcnow() - timedelta(days=7) if period == "week" else None
+    return render_template("users/index.html", period=period, rows=points.top_members(50, since=since))
 
 
 @bp.get("/users/<username>")
