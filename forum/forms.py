@@ -235,3 +235,56 @@ class CommentForm(PostForm, GuestFields):
         filters=[lambda v: clean_input(v) if isinstance(v, str) else v],
         validators=[DataRequired("Please write your comment first.")],
     )
+
+
+# --- Curation -----------------------------------------------------------------
+
+class EditForm(FlaskForm):
+    title = StringField("Title", filters=[strip_text])
+    body = TextAreaField("Text", filters=[lambda v: clean_input(v) if isinstance(v, str) else v])
+    category = SelectField("Category", choices=[], validate_choice=False)
+    tags = StringField("Tags", filters=[strip_text],
+                       description="Up to 5 words separated by spaces or commas.")
+    reason = StringField(
+        "Why are you editing? (optional)", filters=[strip_text],
+        validators=[Length(max=200, message="Keep the reason under 200 characters."), no_control_characters],
+        description="For example: removed a phone number; fixed spelling.",
+    )
+    silent = BooleanField("Silent edit: don't show “edited by” (moderators only)")
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Reason", filters=[strip_text],
+        validators=[Length(max=300, message="Keep the reason under 300 characters."), no_control_characters],
+    )
+
+
+class CloseForm(FlaskForm):
+    reason = SelectField(
+        "Why close it?",
+        choices=[SelectChoice("", "Choose a reason")] + [
+            SelectChoice(key, label.capitalize()) for key, label in {
+                "duplicate": "a duplicate of another question",
+                "off-topic": "off-topic for this community",
+                "needs-detail": "needs more detail",
+                "other": "another reason",
+            }.items()
+        ],
+        validate_choice=False,
+    )
+    duplicate_of = StringField(
+        "Original question (number or link, for duplicates)", filters=[strip_text],
+        validators=[Length(max=300)],
+    )
+    note = StringField("Note (optional)", filters=[strip_text],
+                       validators=[Length(max=300), no_control_characters])
+
+
+class MergeForm(FlaskForm):
+    original = StringField(
+        "Merge into question (number or link)", filters=[strip_text],
+        validators=[DataRequired("Give the number or link of the question to merge into."), Length(max=300)],
+    )
+    reason = StringField("Reason (optional)", filters=[strip_text],
+                         validators=[Length(max=300), no_control_characters])

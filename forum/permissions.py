@@ -147,6 +147,77 @@ def can_view_post(user, post):
     return False
 
 
+# --- Curation -------------------------------------------------------------------
+
+def _author_level(post):
+    """The level of a post's author (-1 for guests); uses the already loaded author."""
+    if post.author_id is None:
+        return -1
+    from forum.extensions import db
+    from forum.models import User
+
+    author = db.session.get(User, post.author_id)
+    return author.level if author is not None else -1
+
+
+def outranks_author(user, post):
+    """Nobody acts on the posts of someone with a higher level than their own."""
+    return is_member(user) and _author_level(post) <= user.level
+
+
+def is_owner(user, post):
+    return is_member(user) and post is not None and post.author_id is not None and post.author_id == user.id
+
+
+def can_edit_post(user, post):
+    """Authors edit their own posts; editors (by level or points) edit others'."""
+    if not is_member(user) or is_blocked(user) or post is None or post.status == "deleted":
+        return False
+    if is_owner(user, post):
+        return True
+    return can_view_post(user, post) and has_privilege(user, "edit_others") and outranks_author(user, post)
+
+
+def can_retag_question(user, question):
+    if not is_member(user) or is_blocked(user) or question is None or question.type != "question":
+        return False
+    if is_owner(user, question):
+        return question.status != "deleted"
+    return (question.status == "visible" and has_privilege(user, "retag")
+            and outranks_author(user, question))
+
+
+def can_view_history(user, post):
+    return can_view_post(user, post)
+
+
+def can_moderate_post(user, post):
+    """Moderator-only curation: rollback, silent edits, redaction, delete, merge."""
+    return at_least(user, Level.MODERATOR) and post is not None and outranks_author(user, post)
+
+
+def can_view_redacted(user):
+    return at_least(user, Level.MODERATOR)
+
+
+def can_hide_post(user, post):
+    return (post is not None and has_privilege(user, "hide") and outranks_author(user, post)
+            and post.status in ("visible", "hidden"))
+
+
+def can_close_question(user, question):
+    return (question is not None and question.type == "question" and question.status == "visible"
+            and has_privilege(user, "close") and outranks_author(user, question))
+
+
+def can_view_audit_log(user):
+    return at_least(user, Level.MODERATOR)
+
+
+def can_manage_categories(user):
+    return at_least(user, Level.ADMIN)
+
+
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, url_for
 
 from forum import permissions, urls
-from forum.services import categories, settings, users
+from forum.services import categories, curation, settings, users
 
 
 def time_ago(value, now=None):
@@ -69,6 +69,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         setting=settings.get,
         member_title=settings.member_title,
+        close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
         display_name=users.display_name,
         question_url=urls.question_url,

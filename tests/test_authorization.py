@@ -12,6 +12,8 @@ ROLES = ("guest", "member", "owner", "editor", "moderator", "admin")
 ALL = set(ROLES)
 MEMBERS = ALL - {"guest"}
 ADMINS = {"admin"}
+MODERATORS = {"moderator", "admin"}
+EDITORS = {"owner", "editor", "moderator", "admin"}
 NOBODY = set()
 
 
@@ -42,6 +44,22 @@ MATRIX = {
     # The best answer: the asker (owner of the question) and moderators.
     "votes.select_best": ("POST", lambda w: f"/questions/{w['question']}/best-answer",
                           lambda w: {"answer_id": str(w["answer"])}, {"owner", "moderator", "admin"}),
+    # Curation: owners edit their own posts; editors and above anyone's below them.
+    "edits.edit": ("GET", lambda w: f"/posts/{w['answer']}/edit", None, EDITORS),
+    "edits.update": ("POST", lambda w: f"/posts/{w['answer']}/edit", lambda w: _body("An edited answer."), EDITORS),
+    "edits.history": ("GET", lambda w: f"/posts/{w['answer']}/revisions", None, ALL),
+    "edits.rollback": ("POST", lambda w: f"/posts/{w['answer']}/revisions/1/rollback", lambda w: {}, MODERATORS),
+    "edits.redact": ("POST", lambda w: f"/posts/{w['answer']}/revisions/1/redact",
+                     lambda w: {"reason": "held a phone number"}, MODERATORS),
+    "curation.moderate": ("GET", lambda w: f"/posts/{w['answer']}/moderate", None, MODERATORS),
+    "curation.change_status": ("POST", lambda w: f"/posts/{w['answer']}/hide",
+                               lambda w: {"reason": "off-topic"}, MODERATORS),
+    "curation.close": ("POST", lambda w: f"/questions/{w['question']}/close",
+                       lambda w: {"reason": "needs-detail"}, MODERATORS),
+    "curation.reopen": ("POST", lambda w: f"/questions/{w['question']}/reopen", lambda w: {}, MODERATORS),
+    "curation.merge": ("POST", lambda w: f"/questions/{w['question']}/merge",
+                       lambda w: {"original": str(w["question"])}, MODERATORS),
+    "moderation.log": ("GET", lambda w: "/moderation/log", None, MODERATORS),
     "auth.register_form": ("GET", lambda w: "/register", None, ALL),
     "auth.register": ("POST", lambda w: "/register", lambda w: {}, ALL),
     "auth.login_form": ("GET", lambda w: "/login", None, ALL),

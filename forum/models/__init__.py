@@ -1,5 +1,6 @@
 """All models, imported so SQLAlchemy and Alembic see every table."""
 from forum.models.category import MAX_DEPTH, Category
+from forum.models.moderation import ModerationAction
 from forum.models.post import STATUSES, Answer, Comment, Post, Question
 from forum.models.revision import Revision
 from forum.models.setting import Setting
@@ -9,7 +10,7 @@ from forum.models.user import Level, User
 from forum.models.vote import Vote
 
 __all__ = [
-    "Answer", "Category", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "Post",
+    "Answer", "Category", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "ModerationAction", "Post",
     "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
     "Vote", "post_tags", "utcnow",
 ]

@@ -54,8 +54,20 @@ class Post(db.Model):
         ForeignKey("posts.id", use_alter=True, name="fk_posts_accepted_answer_id_posts")
     )
     status: Mapped[str] = mapped_column(String(16), default="visible", server_default="visible")
+    #: Why a question was closed: duplicate, off-topic, needs-detail or other.
     closed_reason: Mapped[str | None] = mapped_column(String(32))
+    #: A moderator's note on closing (shown with the reason).
+    closed_note: Mapped[str | None] = mapped_column(String(300))
     closed_at = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: For questions closed as duplicates: the original.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    #: For questions merged into another: where their URL now leads.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    #: Who hid or deleted the post, when and why (status says which).
+    hidden_at = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     edited_at = mapped_column(UTCDateTime)
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

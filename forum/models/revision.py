@@ -1,6 +1,6 @@
 """Every saved version of a post, starting with revision 1 at creation."""
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.types import UTCDateTime, utcnow
@@ -22,3 +22,11 @@ class Revision(db.Model):
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: A moderator's edit that shows no "edited by".
+    is_silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Redacted revisions are visible to moderators only (e.g. they held a phone number).
+    is_redacted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    redacted_at = mapped_column(UTCDateTime)
+    redacted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    editor = relationship("User", foreign_keys=[editor_id], lazy="raise")

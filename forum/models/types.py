@@ -32,3 +32,17 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def as_utc(value):
+    """Return ``value`` as an aware UTC datetime, whatever a raw SQL aggregate gave.
+
+    SQLite answers max() over a UNION with text; PostgreSQL with a datetime.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Level, User, utcnow
-from forum.services import points
+from forum.services import audit, points
 from forum.services.errors import ValidationFailed
 from forum.services.users import RESERVED_NAMES
 from forum.text import canonical, has_control_characters
@@ -186,7 +186,9 @@ def load_session_user(session_id):
     return user
 
 
-def set_level(user, level):
-    """Give a member a level."""
+def set_level(user, level, actor=None):
+    """Give a member a level (audited with the actor, None for the command line)."""
+    old = user.level
     user.level = int(Level(level))
+    audit.record(actor, "set-level", user=user, old=Level(old).name.lower(), new=Level(level).name.lower())
     db.session.flush()

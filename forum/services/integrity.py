@@ -1,12 +1,10 @@
 """Check every denormalised counter against a recount from the rows it summarises."""
-from datetime import datetime
-
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import aliased
 
 from forum.extensions import db
 from forum.models import Answer, Category, Comment, Post, Question, Tag, Vote, post_tags
-from forum.models.types import UTCDateTime
+from forum.models.types import as_utc
 from forum.services import points
 
 
@@ -60,12 +58,8 @@ def check_last_activity(drift):
         select(Question.id, Question.last_activity_at, newest.c.at)
         .join(newest, newest.c.qid == Question.id)
     ).all()
-    convert = UTCDateTime().process_result_value
-    dialect = db.engine.dialect
     for question_id, stored, recount in rows:
-        if isinstance(recount, str):  # SQLite returns max() of a union as text
-            recount = datetime.fromisoformat(recount)
-        recount = convert(recount, dialect)
+        recount = as_utc(recount)
         if stored != recount:
             drift.append(f"last_activity_at of question {question_id}: stored {stored}, recount {recount}")
 

@@ -51,7 +51,7 @@ def get_question(question_id):
         select(Question)
         .where(Question.id == question_id)
         .options(joinedload(Question.author), joinedload(Question.category),
-                 selectinload(Question.tags))
+                 joinedload(Question.edited_by), selectinload(Question.tags))
     )
 
 
@@ -63,7 +63,7 @@ def answer_order():
 def visible_to(viewer_id, is_moderator, model=Post):
     """Filter: what a viewer may see (visible; own queued posts; everything for moderators)."""
     if is_moderator:
-        return model.status != "deleted"
+        return model.status.in_(("visible", "queued", "hidden", "deleted"))
     if viewer_id is None:
         return model.status == "visible"
     return or_(model.status == "visible",
@@ -92,7 +92,7 @@ def load_thread(question, viewer_id=None, is_moderator=False, page=1):
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     answers = list(db.session.scalars(
-        select(Answer).where(where).options(joinedload(Answer.author))
+        select(Answer).where(where).options(joinedload(Answer.author), joinedload(Answer.edited_by))
         .order_by(accepted_first, *answer_order())
         .limit(per_page).offset((page - 1) * per_page)
     ))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Setting
+from forum.services import audit
 from forum.services.errors import ValidationFailed
 
 
@@ -225,6 +226,7 @@ def update_settings(actor, values):
         else:
             row.value = json.dumps(value)
         changed.append(key)
+        audit.record(actor, "settings", reason=None, setting=key, old=current[key], new=value)
     db.session.flush()
     if has_app_context():
         g.pop("forum_settings", None)

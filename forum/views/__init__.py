@@ -2,7 +2,17 @@
 
 
 def register_blueprints(app):
-    from forum.views import admin, answers, auth, questions, users, votes
+    from forum.views import (
+        admin,
+        answers,
+        auth,
+        curation,
+        edits,
+        moderation,
+        questions,
+        users,
+        votes,
+    )
 
-    for module in (questions, answers, votes, auth, users, admin):
+    for module in (questions, answers, votes, edits, curation, moderation, auth, users, admin):
         app.register_blueprint(module.bp)

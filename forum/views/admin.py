@@ -111,7 +111,7 @@ def set_level(username):
         return render_template("admin/user.html", member=member, form=form), 400
     level = Level(int(form.level.data))
     require(can_set_level(current_user, member, level))
-    accounts.set_level(member, level)
+    accounts.set_level(member, level, actor=current_user)
     db.session.commit()
     flash(f"{member.username} is now {level.label}.", "success")
     return redirect(url_for("admin.user", username=member.username))

@@ -9,7 +9,7 @@ from forum.forms import AnswerForm, AskForm
 from forum.models import Level
 from forum.permissions import at_least, can_answer_question, can_ask_question, can_view_post, require
 from forum.security import rerender_on_csrf_error
-from forum.services import categories, questions, tags, viewcounts, votes
+from forum.services import categories, curation, questions, tags, viewcounts, votes
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest
 from forum.text import slugify
@@ -119,15 +119,33 @@ def create():
     return redirect(question_url(question), 303)
 
 
+class MergedQuestion(Exception):
+    """The question was merged into another; its URL leads there."""
+
+    def __init__(self, question):
+        self.question = question
+
+
 def get_visible_question_or_404(question_id):
     """Return the question if the current user may see it.
 
     :raise 404: when it does not exist or is not visible to them.
     """
     question = questions.get_question(question_id)
+    if question is not None and question.merged_into_id:
+        raise MergedQuestion(question)
     if question is None or not can_view_post(current_user, question):
         abort(404)
     return question
+
+
+@bp.app_errorhandler(MergedQuestion)
+def _follow_merge(error):
+    """Old links to a merged question lead to the question it was merged into."""
+    target = questions.get_question(error.question.merged_into_id)
+    if target is None:
+        abort(404)
+    return redirect(question_url(target), 301)
 
 
 def render_show(question, answer_form=None, status=200):
@@ -143,9 +161,10 @@ def render_show(question, answer_form=None, status=200):
         current_user if current_user.is_authenticated else None,
         [question.id] + [answer.id for answer in thread.answers],
     )
+    original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
     return render_template(
         "questions/show.html", thread=thread, question=question, answer_form=answer_form,
-        my_votes=my_votes,
+        my_votes=my_votes, original=original, duplicates=curation.duplicates_of(question),
     ), status
 
 
