@@ -19,8 +19,8 @@ db: setup
 	$(FLASK) forum seed-demo --if-empty
 
 run: db
-	@echo "Serving the forum at http://127.0.0.1:5000"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving the forum at http://127.0.0.1:5000 (and the worker beside it; Ctrl-C stops both)"
+	trap 'kill 0' EXIT INT TERM; $(FLASK) forum worker & $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup
 	$(VENV)/bin/ruff check forum tests bench migrations wsgi.py

@@ -37,8 +37,12 @@ def create_admin(username, email, password, make_super):
             _fail("No password: pass --password or set FORUM_ADMIN_PASSWORD.")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     level = Level.SUPER if make_super else Level.ADMIN
+    if accounts.get_user_by_email(email) is not None:
+        _fail("Could not create the admin: email: another account uses this address.")
     try:
-        user = accounts.register_user(username, email, password, consent=True, level=level)
+        # The operator vouches for the address: the account is confirmed at once.
+        user = accounts.register_user(username, email, password, consent=True, level=level,
+                                      verified=True)
     except ValidationFailed as error:
         db.session.rollback()
         _fail(f"Could not create the admin: {_errors_text(error)}")
@@ -85,7 +89,10 @@ def seed_demo(if_empty):
 
         stats = demo.seed(source, data, progress=progress)
     db.session.commit()
+    problems = stats.pop("problems", [])
     click.echo(", ".join(f"{value} {key}" for key, value in stats.items()) + " added.")
+    for problem in problems:
+        click.echo(f"  skipped {problem}")
 
 
 @forum_cli.command("check")
@@ -140,3 +147,38 @@ def recompute_points(check_only):
     changed = points.recompute()
     db.session.commit()
     click.echo(f"Recalculated points; {changed} members changed.")
+
+
+@forum_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass (due jobs and one batch of email), then stop.")
+@click.option("--poll", default=5, show_default=True, help="Seconds to wait when there is nothing to do.")
+def worker(once, poll):
+    """Deliver queued email and run periodic jobs (run beside the web server)."""
+    from forum.services import jobs
+    from forum.services import worker as worker_service
+
+    jobs.register()
+    if once:
+        worker_service.ensure_jobs()
+        ran, sent, failed = worker_service.run_once()
+        click.echo(f"Jobs run: {', '.join(ran) or 'none'}; emails sent: {sent}; failed: {failed}.")
+        return
+    click.echo("Worker started; stop it with Ctrl-C.")
+    try:
+        worker_service.run_forever(poll_seconds=poll)
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+
+
+@forum_cli.command("reindex")
+@click.option("--batch", default=500, show_default=True, help="Questions indexed per flush.")
+def reindex(batch):
+    """Rebuild the full-text search index from the posts (one transaction)."""
+    from forum.services import search
+
+    def progress(done):
+        click.echo(f"  {done} questions indexed…")
+
+    count = search.reindex_all(batch=batch, progress=progress)
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {count} questions.")

@@ -28,6 +28,23 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     REDIS_URL = None
+    #: Mail: development prints to the console; production sends over SMTP.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "Forum <noreply@forum.invalid>"
+    MAIL_MESSAGE_ID_DOMAIN = None
+    #: The site's address, for links in emails sent by the worker (outside any request).
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: Minutes to wait before emailing a notification; one read in the site meanwhile is not sent.
+    NOTIFY_EMAIL_DELAY = 10
+    #: Seconds a worker holds a claimed email before another worker may take it.
+    OUTBOX_LEASE_SECONDS = 120
     #: Where ../shared lives (demo and reference data); optional and read-only.
     FORUM_SHARED_DIR = None
     TESTING = False
@@ -36,6 +53,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    MAIL_BACKEND = "console"
     TEMPLATES_AUTO_RELOAD = True
 
 
@@ -52,6 +70,11 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests of limits switch it back on
     #: Most tests post without a token; tests marked "csrf" and the live server keep it on.
     WTF_CSRF_ENABLED = False
+    #: Nothing listens here: a test that would send mail without the mailbox fixture fails.
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 9
+    MAIL_TIMEOUT = 5
+    NOTIFY_EMAIL_DELAY = 0
     #: Fast hashing in tests only; production keeps Werkzeug's scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
@@ -85,9 +108,17 @@ def normalise_database_url(url):
 def finalise(app):
     """Fill settings that depend on the environment and the instance folder."""
     env = os.environ
-    for key in ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "FORUM_SHARED_DIR"):
+    for key in ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "FORUM_SHARED_DIR",
+                "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                "MAIL_DEFAULT_SENDER", "MAIL_MESSAGE_ID_DOMAIN", "PUBLIC_URL"):
         if env.get(key):
             app.config[key] = env[key]
+    for key in ("MAIL_PORT", "NOTIFY_EMAIL_DELAY", "OUTBOX_LEASE_SECONDS"):
+        if env.get(key, "").isdigit():
+            app.config[key] = int(env[key])
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if key in env:
+            app.config[key] = env[key].lower() in ("1", "true", "yes")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         default = "sqlite:///" + str(Path(app.instance_path) / "forum.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = env.get("DATABASE_URL") or default

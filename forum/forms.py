@@ -104,6 +104,49 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
 
 
+def _email_field(label, description=None):
+    return EmailField(
+        label,
+        filters=[strip_text],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="That address is too long."),
+            Email("Enter a valid email address, like name@example.org."),
+        ],
+        description=description,
+    )
+
+
+class ResendVerificationForm(FlaskForm):
+    email = _email_field("Email")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field("Email", "The address of your account. We'll email you a link to "
+                                  "choose a new password.")
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password.")],
+        description="At least 12 characters. Choosing it logs you out everywhere.",
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[InputRequired("Repeat the new password."),
+                    EqualTo("new_password", "The two passwords don't match.")],
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field("New email address", "We'll send a link there; your address changes "
+                                              "when you open it.")
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+
+
 class SetLevelForm(FlaskForm):
     level = SelectField(
         "Level",
@@ -196,6 +239,20 @@ def valid_token_or_none(value):
 class PostForm(FlaskForm):
     #: A one-time token so a double-clicked submit creates one post.
     submission_token = HiddenField(filters=[valid_token_or_none])
+    content_warning = StringField(
+        "Content warning (optional)", filters=[strip_text],
+        validators=[Length(max=100, message="Keep it to one short line (100 characters)."),
+                    no_control_characters],
+        description="e.g. “mentions self-harm”: readers then choose whether to open your post.",
+    )
+    #: Set when the author has seen the crisis resources and chose to post.
+    crisis_ack = HiddenField()
+    anonymous = BooleanField(
+        "Post anonymously",
+        description="Others see “Anonymous” with a number for this thread, never your name. "
+        "Anonymous posts earn no points. Moderators can find out who wrote it only by giving a "
+        "reason, which is logged.",
+    )
 
 
 class AskForm(PostForm, GuestFields):
@@ -251,6 +308,7 @@ class EditForm(FlaskForm):
         description="For example: removed a phone number; fixed spelling.",
     )
     silent = BooleanField("Silent edit: don't show “edited by” (moderators only)")
+    crisis_ack = HiddenField()
 
 
 class ReasonForm(FlaskForm):
@@ -288,3 +346,154 @@ class MergeForm(FlaskForm):
     )
     reason = StringField("Reason (optional)", filters=[strip_text],
                          validators=[Length(max=300), no_control_characters])
+
+
+# --- Admin: categories and members ----------------------------------------------
+
+class CategoryFields:
+    title = StringField(
+        "Title", filters=[strip_text],
+        validators=[DataRequired("Give the category a title."),
+                    Length(max=80, message="Keep the title under 80 characters."), no_control_characters],
+    )
+    slug = StringField(
+        "Slug (optional)", filters=[strip_text],
+        validators=[Length(max=80, message="Keep the slug under 80 characters."), no_control_characters],
+        description="The address: /categories/<slug>. Left empty, it is made from the title. "
+        "Slugs are unique across all categories; changing one breaks links to the old address.",
+    )
+    description = TextAreaField(
+        "Description (optional)", filters=[strip_text],
+        validators=[Length(max=500, message="Keep the description under 500 characters."),
+                    no_control_characters],
+    )
+
+
+class CategoryForm(FlaskForm, CategoryFields):
+    parent = SelectField("Parent", choices=[], validate_choice=False,
+                         description="Categories nest at most four levels deep.")
+
+
+class CategoryEditForm(FlaskForm, CategoryFields):
+    pass
+
+
+class CategoryMoveForm(FlaskForm):
+    parent = SelectField("New parent", choices=[], validate_choice=False)
+
+
+class CategoryMergeForm(FlaskForm):
+    target = SelectField(
+        "Merge into", choices=[], validate_choice=False,
+        description="Its questions and sub-categories move there, then it is deleted.",
+    )
+
+
+class CategoryReorderForm(FlaskForm):
+    direction = SelectField("Direction", choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")])
+
+
+class MemberSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField("Username contains", filters=[strip_text],
+                    validators=[Length(max=60, message="Search for at most 60 characters."),
+                                no_control_characters])
+
+
+# --- Moderation queues ---------------------------------------------------------
+
+class FlagForm(FlaskForm):
+    reason = SelectField(
+        "What is wrong with it?",
+        choices=[SelectChoice("", "Choose a reason"), SelectChoice("spam", "Spam or advertising"),
+                 SelectChoice("rude", "Rude or abusive"), SelectChoice("not-an-answer", "Not an answer"),
+                 SelectChoice("other", "Something else")],
+        validate_choice=False,
+    )
+    note = StringField("Anything the moderators should know? (optional)", filters=[strip_text],
+                       validators=[Length(max=300, message="Keep it under 300 characters."),
+                                   no_control_characters])
+
+
+class QueueActionForm(FlaskForm):
+    outcome = StringField("Outcome", filters=[strip_text], validators=[Length(max=20)])
+    note = StringField("Note", filters=[strip_text],
+                       validators=[Length(max=500), no_control_characters])
+
+
+class BlockForm(FlaskForm):
+    duration = SelectField(
+        "How long",
+        choices=[SelectChoice("day", "One day"), SelectChoice("week", "One week"),
+                 SelectChoice("month", "One month"), SelectChoice("permanent", "Permanently")],
+        validate_choice=False,
+    )
+    reason = StringField("Reason (the member sees it)", filters=[strip_text],
+                         validators=[Length(max=300, message="Keep it under 300 characters."),
+                                     no_control_characters])
+
+
+class PhraseForm(FlaskForm):
+    list_name = SelectField("List", choices=[], validate_choice=False)
+    pattern = StringField(
+        "Word or phrase", filters=[strip_text],
+        description="Matched as whole words, ignoring case and accents; * stands for any letters "
+        "(“spam*” matches “spammer”).",
+    )
+
+
+class AddressBlockForm(FlaskForm):
+    network = StringField("Address or range", filters=[strip_text],
+                          validators=[Length(max=50)], description="e.g. 203.0.113.7 or 203.0.113.0/24")
+    reason = StringField("Reason", filters=[strip_text],
+                         validators=[Length(max=300), no_control_characters])
+    duration = SelectField(
+        "How long",
+        choices=[SelectChoice("day", "One day"), SelectChoice("week", "One week"),
+                 SelectChoice("month", "One month"), SelectChoice("permanent", "Until lifted")],
+        validate_choice=False,
+    )
+
+
+class SearchForm(FlaskForm):
+    """The search page's GET form; unknown choices fall back to their defaults."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField("Search for", validators=[Optional(), Length(max=300)],
+                    description='Words must all appear; use "quotes" for a phrase and word* for a prefix.')
+    category = SelectField("Category", choices=[SelectChoice("", "Any category")], validate_choice=False)
+    tag = StringField("Tag", validators=[Optional(), Length(max=50)])
+    answered = SelectField("Answers", validate_choice=False, choices=[
+        SelectChoice("", "Answered or not"), SelectChoice("yes", "Answered"), SelectChoice("no", "Unanswered")])
+    sort = SelectField("Sort by", validate_choice=False, choices=[
+        SelectChoice("relevance", "Relevance"), SelectChoice("newest", "Newest"), SelectChoice("votes", "Most votes")])
+
+
+# --- Safety -------------------------------------------------------------------
+
+class RiskReportForm(FlaskForm):
+    note = TextAreaField(
+        "Anything the moderators should know? (optional)", filters=[strip_text],
+        validators=[Length(max=500, message="Keep it under 500 characters."), no_control_characters],
+        description="The author is never told who you are. This never hides their post.",
+    )
+
+
+class SafetySettingsForm(FlaskForm):
+    muted_words = TextAreaField(
+        "Muted words and phrases", filters=[strip_text],
+        validators=[Length(max=3000, message="That is too long."), no_control_characters],
+        description="One per line. Posts containing them are hidden for you everywhere; * stands for any letters.",
+    )
+
+
+class ResourcesForm(FlaskForm):
+    resources = TextAreaField(
+        "Crisis services (JSON)", validators=[Length(max=20_000)],
+        description="A list of {\"country\", \"service\", \"contact\", \"checked\"} entries; "
+        "“checked” is the date someone last confirmed the details.",
+    )

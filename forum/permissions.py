@@ -50,8 +50,17 @@ def has_privilege(user, action):
 
 
 def is_blocked(user):
-    """Blocked members may read but write nothing (sanctions arrive with moderation)."""
-    return False
+    """Blocked members may read but write nothing."""
+    from forum.services.sanctions import is_blocked as blocked
+
+    return is_member(user) and blocked(user)
+
+
+def can_write(user):
+    """Members who are not blocked may write; guests when the site allows them."""
+    if is_member(user):
+        return not is_blocked(user)
+    return guests_may_post()
 
 
 def require(allowed, status=403):
@@ -86,20 +95,22 @@ def guests_may_post():
 
 
 def can_ask_question(user):
-    return is_member(user) or guests_may_post()
+    return can_write(user)
 
 
 def can_answer_question(user, question):
     if not can_view_post(user, question) or question.closed_at is not None:
         return False
-    return is_member(user) or guests_may_post()
+    if question.status != "visible":
+        return False
+    return can_write(user)
 
 
 def can_comment_on(user, post):
     if not can_view_post(user, post) or post.status != "visible" or post.type == "comment":
         return False
     if is_member(user):
-        return has_privilege(user, "comment") or user.id == post.author_id
+        return has_privilege(user, "comment") or (user.id == post.author_id and not is_blocked(user))
     return guests_may_post()
 
 
@@ -135,16 +146,31 @@ def can_select_answer(user, question):
 
 
 def can_view_post(user, post):
-    """Visible posts to all; queued ones to their author; the rest to moderators."""
+    """Visible posts to all; queued and hidden ones to their author; all to moderators.
+
+    A guest's own posts are known from their session, so a guest whose post awaits
+    approval sees it too.
+    """
     if post is None:
         return False
     if post.status == "visible":
         return True
     if at_least(user, Level.MODERATOR):
         return True
-    if post.status == "queued" and is_member(user):
-        return post.author_id == user.id
+    if post.status in ("queued", "hidden"):
+        if is_member(user):
+            return post.author_id == user.id
+        return post.author_id is None and post.id in session_posts()
     return False
+
+
+def session_posts():
+    """Ids of the posts this browser's guest wrote in this session."""
+    from flask import has_request_context, session
+
+    if not has_request_context():
+        return ()
+    return session.get("own_posts", ())
 
 
 # --- Curation -------------------------------------------------------------------
@@ -196,6 +222,11 @@ def can_moderate_post(user, post):
     return at_least(user, Level.MODERATOR) and post is not None and outranks_author(user, post)
 
 
+def can_reveal_author(user, post):
+    """Moderators may learn who wrote an anonymous post, giving a reason (audited)."""
+    return at_least(user, Level.MODERATOR) and post is not None and post.is_anonymous
+
+
 def can_view_redacted(user):
     return at_least(user, Level.MODERATOR)
 
@@ -208,6 +239,41 @@ def can_hide_post(user, post):
 def can_close_question(user, question):
     return (question is not None and question.type == "question" and question.status == "visible"
             and has_privilege(user, "close") and outranks_author(user, question))
+
+
+# --- Moderation queues and sanctions -----------------------------------------------
+
+def can_flag_post(user, post):
+    return (post is not None and post.status == "visible" and has_privilege(user, "flag")
+            and post.author_id != user.id)
+
+
+def can_report_risk(user, post):
+    """Anyone, guests too, may tell the moderators they are worried about an author."""
+    return post is not None and post.status == "visible" and not (is_member(user) and post.author_id == user.id)
+
+
+def can_see_queues(user):
+    return has_privilege(user, "see_queues")
+
+
+def can_sanction_member(user, target):
+    """Moderators block members below their own level, never themselves."""
+    return (at_least(user, Level.MODERATOR) and target is not None and target.id != user.id
+            and target.level < user.level)
+
+
+def can_block_post_address(user, post):
+    return can_moderate_post(user, post) and post.author_id != user.id
+
+
+def can_manage_address_blocks(user):
+    """Addresses are shown to admins only."""
+    return at_least(user, Level.ADMIN)
+
+
+def can_manage_phrases(user):
+    return at_least(user, Level.ADMIN)
 
 
 def can_view_audit_log(user):
@@ -223,3 +289,4 @@ JINJA_GLOBALS = {
     for name, value in dict(globals()).items()
     if name.startswith("can_") and callable(value)
 }
+JINJA_GLOBALS["is_blocked"] = is_blocked

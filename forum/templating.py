@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, url_for
 
 from forum import permissions, urls
-from forum.services import categories, curation, settings, users
+from forum.services import categories, curation, notifications, safety, settings, users
 
 
 def time_ago(value, now=None):
@@ -64,11 +64,29 @@ def static_url(filename):
     return url_for("static", filename=filename, v=version)
 
 
+def show_guidelines():
+    """Show the posting guidelines open on forms for guests and for a member's first posts."""
+    from flask_login import current_user
+    from sqlalchemy import func, select
+
+    from forum.extensions import db
+    from forum.models import Post
+
+    if not current_user.is_authenticated:
+        return True
+    count = db.session.scalar(select(func.count(Post.id)).where(Post.author_id == current_user.id))
+    return count < 3
+
+
 def init_app(app):
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals.update(
         setting=settings.get,
         member_title=settings.member_title,
+        crisis_resources=safety.resources,
+        show_guidelines=show_guidelines,
+        unread_notifications=notifications.unread_count,
+        is_following=notifications.is_following,
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
         display_name=users.display_name,

@@ -1,7 +1,7 @@
 """URL helpers for templates and views, and the same-site redirect rule."""
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 
 from forum.text import slugify
 
@@ -22,6 +22,15 @@ def safe_next(target, default="/"):
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def external_url(endpoint, **values):
+    """An absolute URL, also outside requests (the worker, the CLI): PUBLIC_URL is the base."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
 
 
 def user_url(user):

@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.users",
     "tests.fixtures.network",
     "tests.fixtures.live",
+    "tests.fixtures.mail",
 ]
 
 

@@ -21,13 +21,14 @@ def user_count():
     return db.session.scalar(select(func.count(User.id)))
 
 
-def test_register_creates_a_member_and_logs_them_in(client):
+def test_register_creates_a_member_who_must_confirm_their_address(client):
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/check-email"
     user = accounts.get_user_by_name("newbie")
     assert user.email == "newbie@example.org" and user.consented_at is not None
+    assert user.email_verified_at is None
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:")) and GOOD not in user.password_hash
-    assert "newbie" in client.get("/").get_data(as_text=True)
+    assert "Log in" in client.get("/").get_data(as_text=True)  # not logged in yet
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ An endpoint without a row here fails the suite, so every new route must be decid
 """
 import pytest
 
+from forum.extensions import db
 from forum.models import Level
+from forum.services import answers, queue
 from tests.factories import make_answer, make_category, make_question
 from tests.fixtures.users import PASSWORD
 
@@ -60,6 +62,56 @@ MATRIX = {
     "curation.merge": ("POST", lambda w: f"/questions/{w['question']}/merge",
                        lambda w: {"original": str(w["question"])}, MODERATORS),
     "moderation.log": ("GET", lambda w: "/moderation/log", None, MODERATORS),
+    # Flags: any member on others' posts (not their own).
+    "flags.new": ("GET", lambda w: f"/posts/{w['answer']}/flag", None, MEMBERS - {"owner"}),
+    "flags.create": ("POST", lambda w: f"/posts/{w['answer']}/flag", lambda w: {"reason": "spam"},
+                     MEMBERS - {"owner"}),
+    "moderation.queue_index": ("GET", lambda w: "/moderation/queue", None, MODERATORS),
+    "moderation.queue_item": ("GET", lambda w: f"/moderation/queue/{w['item']}", None, MODERATORS),
+    "moderation.queue_step": ("POST", lambda w: f"/moderation/queue/{w['item']}/claim", lambda w: {},
+                              MODERATORS),
+    "sanctions.member": ("GET", lambda w: "/moderation/members/member", None, MODERATORS),
+    "sanctions.block": ("POST", lambda w: "/moderation/members/member/block",
+                        lambda w: {"duration": "day", "reason": "spam"}, MODERATORS),
+    "sanctions.unblock": ("POST", lambda w: "/moderation/members/member/unblock", lambda w: {}, MODERATORS),
+    "sanctions.block_address": ("POST", lambda w: f"/posts/{w['answer']}/block-address",
+                                lambda w: {"duration": "day", "reason": "spam"}, MODERATORS),
+    "admin_moderation.phrase_lists": ("GET", lambda w: "/admin/phrases", None, ADMINS),
+    "admin_moderation.add_phrase": ("POST", lambda w: "/admin/phrases",
+                                    lambda w: {"list_name": "blocked", "pattern": "spam*"}, ADMINS),
+    "admin_moderation.remove_phrase": ("POST", lambda w: "/admin/phrases/999999/delete", lambda w: {}, ADMINS),
+    "admin_moderation.addresses": ("GET", lambda w: "/admin/addresses", None, ADMINS),
+    "admin_moderation.add_address_block": ("POST", lambda w: "/admin/addresses",
+                                           lambda w: {"network": "203.0.113.0/24", "reason": "spam",
+                                                      "duration": "day"}, ADMINS),
+    "admin_moderation.lift_address_block": ("POST", lambda w: "/admin/addresses/999999/delete",
+                                            lambda w: {}, ADMINS),
+    # Notifications: members only; the unsubscribe link works for anyone holding a token.
+    "notifications.index": ("GET", lambda w: "/notifications", None, MEMBERS),
+    "notifications.mark_read": ("POST", lambda w: "/notifications/read", lambda w: {}, MEMBERS),
+    "notifications.open_notification": ("GET", lambda w: "/notifications/999999", None, MEMBERS),
+    "notifications.preferences": ("POST", lambda w: "/notifications/preferences", lambda w: {"answer": "y"}, MEMBERS),
+    "notifications.follow": ("POST", lambda w: f"/follow/question/{w['question']}", lambda w: {}, MEMBERS),
+    "notifications.updates": ("GET", lambda w: "/updates", None, MEMBERS),
+    "notifications.unsubscribe_form": ("GET", lambda w: "/unsubscribe/not-a-token", None, ALL),
+    "notifications.unsubscribe": ("POST", lambda w: "/unsubscribe/not-a-token", lambda w: {}, ALL),
+    # Safety: help for everyone; risk reports by anyone but the author; settings for members.
+    "safety.help_now": ("GET", lambda w: "/help", None, ALL),
+    "safety.guidelines": ("GET", lambda w: "/guidelines", None, ALL),
+    "safety.new_report": ("GET", lambda w: f"/posts/{w['answer']}/at-risk", None, ALL - {"owner"}),
+    "safety.report": ("POST", lambda w: f"/posts/{w['answer']}/at-risk", lambda w: {"note": "worried"},
+                      ALL - {"owner"}),
+    "safety.risk_level": ("POST", lambda w: f"/moderation/queue/{w['item']}/risk-level",
+                          lambda w: {"level": "high"}, MODERATORS),
+    "safety.settings_form": ("GET", lambda w: "/account/safety", None, MEMBERS),
+    "safety.update_settings": ("POST", lambda w: "/account/safety", lambda w: {"muted_words": "spam"}, MEMBERS),
+    "safety.take_a_break": ("POST", lambda w: "/account/break", lambda w: {"length": "day"}, MEMBERS),
+    "admin_moderation.crisis_resources": ("GET", lambda w: "/admin/crisis-resources", None, ADMINS),
+    "admin_moderation.update_crisis_resources": ("POST", lambda w: "/admin/crisis-resources",
+                                                 lambda w: {"resources": "[]"}, ADMINS),
+    # Revealing who wrote an anonymous post: moderators, with a reason.
+    "curation.reveal_form": ("GET", lambda w: f"/posts/{w['anon']}/reveal", None, MODERATORS),
+    "curation.reveal": ("POST", lambda w: f"/posts/{w['anon']}/reveal", lambda w: {"reason": "abuse"}, MODERATORS),
     "auth.register_form": ("GET", lambda w: "/register", None, ALL),
     "auth.register": ("POST", lambda w: "/register", lambda w: {}, ALL),
     "auth.login_form": ("GET", lambda w: "/login", None, ALL),
@@ -68,8 +120,32 @@ MATRIX = {
     "auth.account": ("GET", lambda w: "/account", None, MEMBERS),
     "auth.change_password": ("POST", lambda w: "/account/password", lambda w: {}, MEMBERS),
     "auth.logout_everywhere": ("POST", lambda w: "/account/logout-everywhere", lambda w: {}, MEMBERS),
+    # Account emails: anyone may ask for links; the link itself (here a bad one) is the check.
+    "auth.check_email": ("GET", lambda w: "/check-email", None, ALL),
+    "auth.resend_verification": ("POST", lambda w: "/verify/resend",
+                                 lambda w: {"email": "someone@example.org"}, ALL),
+    "auth.verify_email_form": ("GET", lambda w: "/verify/not-a-token", None, ALL),
+    "auth.verify_email": ("POST", lambda w: "/verify/not-a-token", lambda w: {}, ALL),
+    "auth.forgot_password_form": ("GET", lambda w: "/password/forgot", None, ALL),
+    "auth.forgot_password": ("POST", lambda w: "/password/forgot",
+                             lambda w: {"email": "someone@example.org"}, ALL),
+    "auth.reset_password_form": ("GET", lambda w: "/password/reset/not-a-token", None, ALL),
+    "auth.reset_password": ("POST", lambda w: "/password/reset/not-a-token", lambda w: {}, ALL),
+    "auth.change_email": ("POST", lambda w: "/account/email", lambda w: {}, MEMBERS),
     "users.index": ("GET", lambda w: "/users", None, ALL),
     "users.show": ("GET", lambda w: "/users/owner", None, ALL),
+    "search.index": ("GET", lambda w: "/search?q=sleep&sort=newest", None, ALL),
+    "search.similar": ("GET", lambda w: "/search/similar?title=How+can+I+sleep", None, ALL),
+    "search.robots": ("GET", lambda w: "/robots.txt", None, ALL),
+    "search.sitemap": ("GET", lambda w: "/sitemap.xml", None, ALL),
+    "search.sitemap_part": ("GET", lambda w: "/sitemap-1.xml", None, ALL),
+    "feeds.index": ("GET", lambda w: "/feeds/questions.atom", None, ALL),
+    "feeds.unanswered": ("GET", lambda w: "/feeds/unanswered.atom", None, ALL),
+    "feeds.category": ("GET", lambda w: "/feeds/categories/feelings.atom", None, ALL),
+    "feeds.tag": ("GET", lambda w: "/feeds/tags/sleep.atom", None, ALL),
+    "feeds.question": ("GET", lambda w: f"/feeds/questions/{w['question']}.atom", None, ALL),
+    "search.rankings": ("GET", lambda w: "/questions?sort=hot", None, ALL),
+    "search.ranked": ("GET", lambda w: "/questions/hot", None, ALL),
     "admin.index": ("GET", lambda w: "/admin/", None, ADMINS),
     "admin.settings_form": ("GET", lambda w: "/admin/settings", None, ADMINS),
     "admin.points_form": ("GET", lambda w: "/admin/points", None, ADMINS),
@@ -78,6 +154,23 @@ MATRIX = {
     "admin.apply_points_preset": ("POST", lambda w: "/admin/points/preset", lambda w: {"preset": "default"}, ADMINS),
     "admin.user": ("GET", lambda w: "/admin/users/member", None, ADMINS),
     "admin.set_level": ("POST", lambda w: "/admin/users/member/level", lambda w: {"level": "10"}, ADMINS),
+    "admin.users": ("GET", lambda w: "/admin/users?q=mem", None, ADMINS),
+    # Categories admin: every route admin-only; refusals of bad input (400/409) still count as allowed.
+    "admin_categories.index": ("GET", lambda w: "/admin/categories", None, ADMINS),
+    "admin_categories.create": ("POST", lambda w: "/admin/categories",
+                                lambda w: {"title": "Work", "slug": "", "parent": "", "description": ""}, ADMINS),
+    "admin_categories.edit": ("GET", lambda w: f"/admin/categories/{w['category']}", None, ADMINS),
+    "admin_categories.update": ("POST", lambda w: f"/admin/categories/{w['category']}",
+                                lambda w: {"title": "Feelings", "slug": "feelings", "description": "Moods."},
+                                ADMINS),
+    "admin_categories.move": ("POST", lambda w: f"/admin/categories/{w['category']}/move",
+                              lambda w: {"parent": ""}, ADMINS),
+    "admin_categories.reorder": ("POST", lambda w: f"/admin/categories/{w['category']}/position",
+                                 lambda w: {"direction": "up"}, ADMINS),
+    "admin_categories.merge": ("POST", lambda w: f"/admin/categories/{w['category']}/merge",
+                               lambda w: {"target": str(w["category"])}, ADMINS),
+    "admin_categories.delete": ("POST", lambda w: f"/admin/categories/{w['category']}/delete",
+                                lambda w: {}, ADMINS),
 }
 
 
@@ -99,7 +192,11 @@ def world(make_user):
     category = make_category("Feelings")
     question = make_question(owner, category=category, tags="sleep")
     answer = make_answer(question, owner)
-    return {"question": question.id, "answer": answer.id, "category": category.id}
+    item = queue.enqueue("flag", answer, cause="test")
+    anon = answers.post_answer(question, owner, "An anonymous answer.", anonymous=True)
+    db.session.commit()
+    return {"question": question.id, "answer": answer.id, "category": category.id, "item": item.id,
+            "anon": anon.id}
 
 
 def refused(response):

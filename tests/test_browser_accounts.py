@@ -2,6 +2,10 @@
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import OutboxMessage
 
 
 def _register(page, base, username):
@@ -14,9 +18,19 @@ def _register(page, base, username):
     page.get_by_role("button", name="Create account").click()
 
 
+def _confirm(page, username):
+    """Open the confirmation link from the queued email and confirm."""
+    body = db.session.scalar(select(OutboxMessage.body).where(
+        OutboxMessage.to_address == f"{username}@example.org"))
+    page.goto(re.search(r"http://\S+/verify/\S+", body).group(0))
+    page.get_by_role("button", name="Confirm my address").click()
+
+
 def test_register_log_out_and_log_in_again(live_server, page):
     _register(page, live_server.url, "browseruser")
-    expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    _confirm(page, "browseruser")
+    expect(page.get_by_text("your address is confirmed")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").click()
     page.get_by_label("Username").fill("browseruser")
@@ -31,6 +45,7 @@ def test_register_log_out_and_log_in_again(live_server, page):
 
 def test_register_without_javascript(live_server, page_without_js):
     _register(page_without_js, live_server.url, "nojsuser")
+    _confirm(page_without_js, "nojsuser")
     expect(page_without_js.get_by_role("link", name="nojsuser")).to_be_visible()
 
 

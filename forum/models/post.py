@@ -19,8 +19,13 @@ class Post(db.Model):
         # Lists: newest visible questions, overall and per category.
         Index("ix_posts_type_status_created", "type", "status", "created_at"),
         Index("ix_posts_category_status_created", "category_id", "status", "created_at"),
-        # The thread: every answer and comment of a question in one query.
-        Index("ix_posts_question_type", "question_id", "type"),
+        # The thread: every answer and comment of a question in one query (three
+        # equality columns, so SQLite picks it even before ANALYZE has run).
+        Index("ix_posts_question_type_status", "question_id", "type", "status", "created_at"),
+        # Foreign keys to posts, so deleting or merging a post never scans the table.
+        Index("ix_posts_accepted_answer_id", "accepted_answer_id"),
+        Index("ix_posts_duplicate_of_id", "duplicate_of_id"),
+        Index("ix_posts_merged_into_id", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +41,8 @@ class Post(db.Model):
     #: Private: used only to send the guest notifications; never rendered.
     guest_email: Mapped[str | None] = mapped_column(String(254))
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: For a member posting anonymously: their alias number in this thread ("Anonymous 3").
+    anon_number: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     #: Sanitised HTML from markup.render_markdown(body); the only HTML pages print.
@@ -50,6 +57,8 @@ class Post(db.Model):
     #: Visible comments directly on this post.
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Distinct members who flagged the post.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     accepted_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", use_alter=True, name="fk_posts_accepted_answer_id_posts")
     )
@@ -75,9 +84,13 @@ class Post(db.Model):
     last_activity_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     #: One-time token from the form, so a double-clicked submit creates one post.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: An author's content warning; the body is shown collapsed behind it.
+    content_warning: Mapped[str | None] = mapped_column(String(100))
+    #: The post matched the crisis list: it is shown with the crisis resources.
+    show_resources: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Where an imported or seeded post came from ("counselchat:q:<slug>"), so
     #: imports can be re-run without adding anything twice.
-    import_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     #: Private: the poster's address, for admins only.
     ip_address: Mapped[str | None] = mapped_column(String(45))
 

@@ -2,7 +2,7 @@
 from enum import IntEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -44,8 +44,23 @@ class User(UserMixin, db.Model):
     last_login_at = mapped_column(UTCDateTime)
     #: When the member agreed to the processing of health information they share.
     consented_at = mapped_column(UTCDateTime)
+    #: When the member proved the address is theirs; unverified accounts cannot log in.
+    email_verified_at = mapped_column(UTCDateTime)
+    #: JSON: which notifications the member wants by email (see services.notifications).
+    notify_prefs: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     #: Where an imported or seeded member came from, for idempotent imports.
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    #: Until when the member may not write (far future for a permanent block).
+    blocked_until = mapped_column(UTCDateTime)
+    #: What the blocked member is told.
+    block_reason: Mapped[str | None] = mapped_column(String(300))
+    #: "Take a break": no notification emails until then.
+    break_until = mapped_column(UTCDateTime)
+    #: JSON lists of muted words and muted category ids: matching posts are hidden for this member.
+    muted_words: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    muted_categories: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    #: A moderator who wants to hear at once about "someone may be at risk" reports.
+    risk_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Raised to end every session at once (log out everywhere, password change).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -1,18 +1,19 @@
-"""Accounts: registration, login, passwords and sessions."""
+"""Accounts: registration, email confirmation, login, passwords and sessions."""
 import gzip
+import hmac
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Level, User, utcnow
-from forum.services import audit, points
-from forum.services.errors import ValidationFailed
+from forum.services import account_emails, audit, points
+from forum.services.errors import Conflict, ValidationFailed
 from forum.services.users import RESERVED_NAMES
 from forum.text import canonical, has_control_characters
 
@@ -81,8 +82,20 @@ def get_user_by_name(username):
     return db.session.scalar(select(User).where(User.username_canonical == key))
 
 
-def register_user(username, email, password, consent, level=Level.BASIC):
-    """Create a member account.
+def get_user_by_email(address):
+    """Return the member using this address (compared canonically), or None."""
+    if not address:
+        return None
+    return db.session.scalar(select(User).where(User.email_canonical == canonical(address)))
+
+
+def register_user(username, email, password, consent, level=Level.BASIC, verified=False):
+    """Create a member account and ask them to confirm their address.
+
+    When the address already has an account, no account is made: its owner is told
+    by email instead and None is returned. Callers must then answer exactly as for a
+    new account, since "this address is taken" could out someone on this forum.
+    ``verified`` (the command line) skips the confirmation.
 
     :raise ValidationFailed: with field errors, when a rule is broken or the name is taken.
     """
@@ -97,34 +110,169 @@ def register_user(username, email, password, consent, level=Level.BASIC):
         errors["password"] = problems
     if not consent:
         errors["consent"] = ["Please agree, or the forum cannot store what you share."]
-    email_key = canonical(email) if email else None
-    # An address that already has an account is not reported here: on this forum,
-    # "email taken" could out someone. The notifications feature answers it by mail.
-    if email_key and db.session.scalar(
-        select(User.id).where(User.email_canonical == email_key)
-    ):
-        email, email_key = None, None
+    if not email:
+        errors["email"] = ["Enter your email address."]
     if errors:
         raise ValidationFailed(errors=errors)
+    # Hash first on both paths, so a taken address answers as slowly as a new one.
+    password_hash = hash_password(password)
+    owner = get_user_by_email(email)
+    if owner is not None:
+        account_emails.queue_address_taken(owner, attempt="register")
+        return None
     user = User(
         username=username,
         username_canonical=canonical(username),
-        email=email or None,
-        email_canonical=email_key,
-        password_hash=hash_password(password),
+        email=email,
+        email_canonical=canonical(email),
+        password_hash=password_hash,
         level=int(level),
         points=points.starting_points(),
         consented_at=utcnow(),
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        # Someone registered the same canonical name between our check and insert.
-        raise ValidationFailed(
-            errors={"username": ["This username is taken; please choose another."]}
-        ) from None
+        # Someone registered the same name or address between our check and insert.
+        if username_taken(username):
+            raise ValidationFailed(
+                errors={"username": ["This username is taken; please choose another."]}
+            ) from None
+        owner = get_user_by_email(email)
+        if owner is None:
+            raise
+        account_emails.queue_address_taken(owner, attempt="register")
+        return None
+    if not verified:
+        account_emails.queue_verification(user)
+    return user
+
+
+def needs_verification(user):
+    """Tell whether the member must confirm their address before logging in."""
+    return user.email is not None and user.email_verified_at is None
+
+
+def resend_verification(address):
+    """Send a new confirmation link if an unconfirmed account uses ``address``; else nothing."""
+    user = get_user_by_email(address)
+    if user is not None and needs_verification(user):
+        account_emails.queue_verification(user)
+
+
+def verification_outcome(payload):
+    """What a verification link would do now: "verify", "change" or "already" (no writes).
+
+    :raise UsedLink: the account is gone or its address changed since the link was sent.
+    """
+    user = db.session.get(User, payload["u"])
+    if user is None or user.email_canonical != payload["c"]:
+        raise account_emails.UsedLink()
+    if canonical(payload["e"]) != user.email_canonical:
+        return user, "change"
+    return user, ("already" if user.email_verified_at is not None else "verify")
+
+
+def confirm_email(payload):
+    """Apply a verification link: confirm the address, or switch the account to a new one.
+
+    Returns ``(user, outcome)``, outcome being "verified", "changed" or "already".
+
+    :raise UsedLink: the account is gone or its address changed since the link was sent.
+    :raise Conflict: the new address belongs to another account by now.
+    """
+    user, outcome = verification_outcome(payload)
+    if outcome == "already":
+        return user, outcome
+    if outcome == "verify":
+        user.email_verified_at = utcnow()
+        db.session.flush()
+        return user, "verified"
+    address, old_address = payload["e"], user.email
+    taken = Conflict("Another account uses this address now, so yours was not changed.")
+    if get_user_by_email(address) is not None:
+        raise taken
+    user.email, user.email_canonical, user.email_verified_at = address, canonical(address), utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise taken from None
+    if old_address:
+        account_emails.queue_address_changed(user, old_address)
+    return user, "changed"
+
+
+def request_email_change(user, current_password, new_address):
+    """Send a confirmation link to ``new_address``; the address changes when it is opened.
+
+    If another account uses the address, its owner is told instead (the member is not,
+    as that would reveal whose address it is).
+
+    :raise ValidationFailed: wrong current password, or the address is already theirs.
+    """
+    new_address = (new_address or "").strip()
+    errors = {}
+    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+        errors["current_password"] = ["That is not your current password."]
+    if not new_address:
+        errors["email"] = ["Enter the new address."]
+    elif canonical(new_address) == user.email_canonical:
+        errors["email"] = ["This is already your address."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    owner = get_user_by_email(new_address)
+    if owner is not None:
+        account_emails.queue_address_taken(owner, attempt="change")
+    else:
+        account_emails.queue_verification(user, new_address)
+
+
+def request_password_reset(address):
+    """Email a reset link if an account uses ``address``; otherwise send nothing."""
+    user = get_user_by_email(address)
+    if user is not None:
+        account_emails.queue_password_reset(user)
+
+
+def get_reset_user(payload):
+    """Return the member a reset link is for.
+
+    :raise UsedLink: the link was used, or the password or sessions changed since.
+    """
+    user = db.session.get(User, payload["u"])
+    if user is None or not user.email:
+        raise account_emails.UsedLink()
+    if not hmac.compare_digest(account_emails.password_fingerprint(user), payload["f"]):
+        raise account_emails.UsedLink()
+    return user
+
+
+def reset_password(payload, new_password):
+    """Set a new password from a reset link, confirm the address, and end every session.
+
+    The link works once: the update only applies if the password and session epoch
+    are still those the link was made for, which it then changes.
+
+    :raise UsedLink: the link was used already (also by a request racing this one).
+    :raise ValidationFailed: the new password is weak.
+    """
+    user = get_reset_user(payload)
+    if problems := password_problems(new_password, user.username):
+        raise ValidationFailed(errors={"new_password": problems})
+    old_hash = User.password_hash.is_(None) if user.password_hash is None else (
+        User.password_hash == user.password_hash)
+    won = db.session.execute(
+        update(User).where(User.id == user.id, old_hash, User.session_epoch == user.session_epoch)
+        .values(password_hash=hash_password(new_password), session_epoch=User.session_epoch + 1,
+                email_verified_at=func.coalesce(User.email_verified_at, utcnow()))
+    ).rowcount
+    if won != 1:
+        raise account_emails.UsedLink()
+    db.session.refresh(user)
     return user
 
 

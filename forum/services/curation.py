@@ -3,7 +3,7 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Answer, Post, Question, Vote, utcnow
-from forum.services import audit, counters, points
+from forum.services import audit, counters, points, search
 from forum.services.errors import ValidationFailed
 
 CLOSE_REASONS = {
@@ -19,6 +19,12 @@ def _clean_reason(reason, required=True):
     if required and not reason:
         raise ValidationFailed("Give a reason.", errors={"reason": ["Give a reason; it goes in the audit log."]})
     return reason or None
+
+
+def lock_post(post):
+    """Lock the post's row and read it again, so votes racing with us wait or see our change."""
+    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
+    db.session.refresh(post)
 
 
 def affected_members(post):
@@ -40,6 +46,7 @@ def refresh_after(post, members):
         counters.refresh_categories([post.category_id])
         counters.refresh_tags(counters.tag_ids_of(post.id))
     points.recompute(sorted(members))
+    search.reindex_question(question_id)
 
 
 def set_status(moderator, post, status, reason, action):
@@ -47,6 +54,7 @@ def set_status(moderator, post, status, reason, action):
 
     :raise ValidationFailed: when it already has that status.
     """
+    lock_post(post)
     if post.status == status:
         raise ValidationFailed(f"That post is already {status}.")
     reason = _clean_reason(reason, required=status != "visible")
@@ -56,7 +64,8 @@ def set_status(moderator, post, status, reason, action):
     if status == "visible":
         post.hidden_at = post.hidden_by_id = post.hidden_reason = None
     else:
-        post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id, reason
+        post.hidden_at, post.hidden_reason = utcnow(), reason
+        post.hidden_by_id = moderator.id if moderator is not None else None
         if isinstance(post, Answer):
             _unselect_if_best(post)
     db.session.flush()
@@ -146,6 +155,7 @@ def merge_questions(moderator, duplicate, original, reason=None):
                                errors={"original": ["Choose another question."]})
     if original.status != "visible" or original.merged_into_id:
         raise ValidationFailed("Merge into a visible question.", errors={"original": ["That question is not visible."]})
+    lock_post(duplicate)
     if duplicate.merged_into_id:
         raise ValidationFailed("That question was already merged.")
     members = affected_members(duplicate)
@@ -163,6 +173,23 @@ def merge_questions(moderator, duplicate, original, reason=None):
     db.session.flush()
     refresh_after(duplicate, members)
     counters.refresh_thread(original.id)
+    search.reindex_question(original.id)
     audit.record(moderator, "merge", post=duplicate, reason=duplicate.hidden_reason,
                  into=original.id, answers_moved=len(answer_ids))
     db.session.flush()
+
+
+def reveal_author(moderator, post, reason):
+    """Tell a moderator who wrote an anonymous post; only with a reason, always audited.
+
+    :raise ValidationFailed: without a reason, or when the post is not anonymous.
+    """
+    if not post.is_anonymous or post.author_id is None:
+        raise ValidationFailed("That post is not anonymous.")
+    reason = _clean_reason(reason)
+    from forum.models import User
+
+    author = db.session.get(User, post.author_id)
+    audit.record(moderator, "reveal", post=post, reason=reason)
+    db.session.flush()
+    return author

@@ -54,6 +54,7 @@ def seed(source, data, progress=None):
     :return: a dict of counts (questions, answers, skipped).
     """
     stats = {"categories": 0, "members": 0, "questions": 0, "answers": 0, "skipped": 0}
+    problems = []
     by_slug = {}
     for item in data.categories:
         category = categories.get_by_slug(item.slug)
@@ -83,8 +84,9 @@ def seed(source, data, progress=None):
                         tag_text=" ".join(item.tags), guest=Guest(), created_at=asked_at,
                         import_key=key,
                     )
-            except Exception:  # noqa: BLE001 - a bad row is counted and skipped
+            except Exception as error:  # noqa: BLE001 - a bad row is counted, explained and skipped
                 stats["skipped"] += 1
+                problems.append(f"question {item.key}: {_describe(error)}")
                 continue
             question.view_count = item.views
             stats["questions"] += 1
@@ -102,11 +104,20 @@ def seed(source, data, progress=None):
                     )
                     # The source's upvote counts become votes without a voter.
                     votes.add_imported_votes(posted, answer.upvotes, source=source)
-            except Exception:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001
                 stats["skipped"] += 1
+                problems.append(f"answer to {item.key}: {_describe(error)}")
                 continue
             stats["answers"] += 1
         if progress:
             progress(index + 1, total)
     db.session.flush()
+    stats["problems"] = problems
     return stats
+
+
+def _describe(error):
+    errors = getattr(error, "errors", None)
+    if errors:
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    return f"{type(error).__name__}: {str(error)[:200]}"

@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.markup import RENDERER_VERSION, render_markdown
 from forum.models import Question, Revision, Tag, post_tags, utcnow
-from forum.services import audit, categories, posting
+from forum.services import approval, audit, categories, notifications, posting, safety, search
 from forum.services import tags as tags_service
 from forum.services.errors import ValidationFailed
 
@@ -77,6 +77,12 @@ def edit_post(editor, post, *, title=None, body=None, tag_text=None, category=No
         created_at=now, is_silent=silent,
     )
     db.session.add(revision)
+    db.session.flush()
+    approval.hold_after_edit(editor, post)
+    safety.flag_crisis(post)
+    search.reindex_question(post.question_id or post.id)
+    if body is not None:
+        notifications.notify_mentions(post)
     if silent or editor is None or editor.id != post.author_id:
         audit.record(editor, "silent-edit" if silent else action, post=post, reason=reason,
                      revision=number)

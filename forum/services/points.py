@@ -189,25 +189,35 @@ def components(user_ids=None, since=None):
     for voter_id, value, count in db.session.execute(restrict(cast, Vote.voter_id).group_by(Vote.voter_id, Vote.value)):
         result[voter_id]["ups_cast" if value > 0 else "downs_cast"] += count
 
-    counts = _vote_counts() if since is None else _vote_counts_since(since)
     s = scheme()
+    counts = _vote_counts()
     for author_id, post_type, ups, downs in db.session.execute(
         restrict(select(Post.author_id, Post.type, counts.c.ups, counts.c.downs), Post.author_id)
         .join(counts, counts.c.post_id == Post.id)
         .where(_earning_posts(), Post.type.in_(("question", "answer")))
     ):
         result[author_id]["voted"] += s.voted(post_type, int(ups or 0), int(downs or 0))
+    if since is not None:
+        # Earned this week: what the votes give now minus what they gave before, so
+        # a cap reached earlier is respected.
+        before = _vote_counts_before(since)
+        for author_id, post_type, ups, downs in db.session.execute(
+            restrict(select(Post.author_id, Post.type, before.c.ups, before.c.downs), Post.author_id)
+            .join(before, before.c.post_id == Post.id)
+            .where(_earning_posts(), Post.type.in_(("question", "answer")))
+        ):
+            result[author_id]["voted"] -= s.voted(post_type, int(ups or 0), int(downs or 0))
     return result
 
 
-def _vote_counts_since(since):
+def _vote_counts_before(since):
     return (
         select(
             Vote.post_id.label("post_id"),
             func.sum(case((Vote.value > 0, 1), else_=0)).label("ups"),
             func.sum(case((Vote.value < 0, 1), else_=0)).label("downs"),
         )
-        .where(Vote.created_at >= since)
+        .where(Vote.created_at < since)
         .group_by(Vote.post_id)
         .subquery()
     )
@@ -257,7 +267,7 @@ def recompute(user_ids=None):
     if user_ids is not None:
         lock = lock.where(User.id.in_(user_ids))
     locked = db.session.scalars(lock).all()
-    expected = expected_points(locked)
+    expected = expected_points(None if user_ids is None else locked)
     stored = dict(db.session.execute(select(User.id, User.points).where(User.id.in_(locked))).all()) \
         if user_ids is not None else dict(db.session.execute(select(User.id, User.points)).all())
     changed = {uid: value for uid, value in expected.items() if stored.get(uid) != value}

@@ -7,14 +7,26 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.markup import RENDERER_VERSION, render_markdown
 from forum.models import Post, Revision, utcnow
-from forum.services import points
+from forum.services import approval, points, safety, settings
 from forum.services.errors import ValidationFailed
 from forum.services.users import guest_name_problems
 from forum.text import clean_input, has_control_characters
 
+#: Defaults of the posting-limit settings (``title_min_length`` and so on), which
+#: the functions below read at call time.
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MAX = {"question": 30_000, "answer": 30_000, "comment": 2_000}
 BODY_MIN = {"question": 0, "answer": 1, "comment": 1}
+
+
+def title_limits():
+    """Return the shortest and longest title allowed, as the admin has set them."""
+    return settings.get("title_min_length"), settings.get("title_max_length")
+
+
+def body_max(kind):
+    """Return the longest body allowed for a question, answer or comment."""
+    return settings.get(f"{kind}_body_max_length")
 
 
 @dataclass(frozen=True)
@@ -40,23 +52,34 @@ def clean_body(kind, body, errors):
         errors.setdefault("body", []).append("Remove the invisible control characters from the text.")
     if len(body) < BODY_MIN[kind]:
         errors.setdefault("body", []).append("Please write something first.")
-    if len(body) > BODY_MAX[kind]:
+    maximum = body_max(kind)
+    if len(body) > maximum:
         errors.setdefault("body", []).append(
-            f"That is {len(body):,} characters; please keep it under {BODY_MAX[kind]:,}."
+            f"That is {len(body):,} characters; please keep it under {maximum:,}."
         )
     return body
+
+
+def clean_warning(warning, errors):
+    """An optional one-line content warning, e.g. "mentions self-harm"."""
+    warning = " ".join(clean_input(warning or "").split()) or None
+    if warning and (len(warning) > 100 or has_control_characters(warning)):
+        errors.setdefault("content_warning", []).append(
+            "Keep the content warning to one short line (100 characters).")
+    return warning
 
 
 def clean_title(title, errors):
     title = " ".join(clean_input(title).split())
     if has_control_characters(title):
         errors.setdefault("title", []).append("Remove the invisible control characters from the title.")
-    if len(title) < TITLE_MIN:
+    minimum, maximum = title_limits()
+    if len(title) < minimum:
         errors.setdefault("title", []).append(
-            f"Please write a title of at least {TITLE_MIN} characters, as a question."
+            f"Please write a title of at least {minimum} characters, as a question."
         )
-    elif len(title) > TITLE_MAX:
-        errors.setdefault("title", []).append(f"Keep the title under {TITLE_MAX} characters.")
+    elif len(title) > maximum:
+        errors.setdefault("title", []).append(f"Keep the title under {maximum} characters.")
     return title
 
 
@@ -77,7 +100,23 @@ def find_by_token(token):
     return db.session.scalar(select(Post).where(Post.submission_token == token))
 
 
-def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags="", **fields):
+def anon_number_for(author, question_id):
+    """The member's alias number in a thread: theirs if they posted anonymously there before."""
+    if question_id is None:
+        return 1
+    thread = (Post.id == question_id) | (Post.question_id == question_id)
+    rows = db.session.execute(
+        select(Post.author_id, Post.anon_number).where(thread, Post.is_anonymous.is_(True),
+                                                       Post.anon_number.is_not(None))
+    ).all()
+    for author_id, number in rows:
+        if author_id == author.id:
+            return number
+    return max((number for _, number in rows), default=0) + 1
+
+
+def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags="", anonymous=False,
+             **fields):
     """Add a post with its rendered HTML and its revision 1, and flush.
 
     :raise DuplicateSubmission: when ``token`` was already used (a double submit).
@@ -85,6 +124,12 @@ def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags=
     if (existing := find_by_token(token)) is not None:
         raise DuplicateSubmission(existing)
     now = fields.pop("created_at", None) or utcnow()
+    cause = approval.hold_reason(author, fields.get("title") or "", body)
+    if cause:
+        fields["status"] = "queued"
+    if anonymous and author is not None:
+        fields["is_anonymous"] = True
+        fields["anon_number"] = anon_number_for(author, fields.get("question_id"))
     post = cls(
         author_id=author.id if author is not None else None,
         guest_name=guest.name if author is None else None,
@@ -114,6 +159,9 @@ def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags=
         category_id=post.category_id, editor_id=post.author_id, created_at=now,
     ))
     points.post_created(post)
+    if cause:
+        approval.hold(post, cause)
+    safety.flag_crisis(post)
     return post
 
 

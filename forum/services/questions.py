@@ -7,14 +7,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, post_tags
 from forum.services import categories as categories_service
-from forum.services import posting, settings
+from forum.services import notifications, posting, search, settings
 from forum.services import tags as tags_service
 from forum.services.errors import NotFound
 
 
 def ask_question(author, title, body, category=None, tag_text="", guest=None,
                  token=None, ip_address=None, created_at=None,
-                 import_key=None):
+                 import_key=None, content_warning=None, anonymous=False):
     """Post a question; return it.
 
     :raise ValidationFailed: with field errors (title, body, category, tags, guest_name).
@@ -29,9 +29,10 @@ def ask_question(author, title, body, category=None, tag_text="", guest=None,
         errors["tags"] = tag_problems
     if category is None and categories_service.all_categories():
         errors["category"] = ["Choose the category that fits best."]
+    content_warning = posting.clean_warning(content_warning, errors)
     posting.raise_if(errors)
     question = posting.new_post(
-        Question, author=author, guest=guest, body=body, token=token, ip_address=ip_address,
+        Question, author=author, guest=guest, body=body, token=token, ip_address=ip_address, content_warning=content_warning, anonymous=anonymous,
         title=title, category_id=category.id if category else None, created_at=created_at, import_key=import_key,
         revision_tags=" ".join(names),
     )
@@ -41,7 +42,9 @@ def ask_question(author, title, body, category=None, tag_text="", guest=None,
     if question.status == "visible":
         categories_service.change_question_counts(category, +1)
         tags_service.change_question_counts(tags, +1)
+    search.reindex_question(question.id)
     db.session.flush()
+    notifications.post_published(question)
     return question
 
 

@@ -3,7 +3,7 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Answer, Question
-from forum.services import points
+from forum.services import notifications, points
 from forum.services.errors import ValidationFailed
 
 
@@ -27,4 +27,5 @@ def select_answer(question, answer):
     question.accepted_answer_id = new_id
     points.selection_changed(question, old, answer)
     db.session.flush()
+    notifications.answer_selected(question, answer)
     return answer

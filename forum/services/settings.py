@@ -6,7 +6,7 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Setting
+from forum.models import Post, Setting
 from forum.services import audit
 from forum.services.errors import ValidationFailed
 
@@ -84,7 +84,7 @@ PRIVILEGES = {
     "vote_up": (10, 100, "Vote up"),
     "vote_down": (20, 500, "Vote down"),
     "comment": (10, 100, "Comment"),
-    "flag": (10, 150, "Flag posts"),
+    "flag": (0, -1, "Flag posts"),
     "retag": (50, 2_000, "Retag and recategorise others' questions"),
     "edit_others": (50, 5_000, "Edit others' posts"),
     "close": (80, 10_000, "Close and reopen questions"),
@@ -116,6 +116,25 @@ CARE_PRESET = {"points_post_q": 0, "points_post_a": 0, "points_select_a": 0,
 
 #: The settings on the general admin page (points and privileges have their own pages).
 GENERAL_SPECS = dict(SPECS)
+
+#: Titles are stored in a 200-character column, so the limit can't go past it.
+TITLE_COLUMN_LENGTH = Post.__table__.c.title.type.length
+#: Posting limits, read by services.posting when a post is written or edited.
+POSTING_SPECS = [
+    SettingSpec("title_min_length", int, 8, "Shortest question title", minimum=1, maximum=50,
+                help="In characters."),
+    SettingSpec("title_max_length", int, 200, "Longest question title", minimum=50,
+                maximum=min(300, TITLE_COLUMN_LENGTH),
+                help=f"In characters; at most {min(300, TITLE_COLUMN_LENGTH)}, what the database stores."),
+    SettingSpec("question_body_max_length", int, 30_000, "Longest question text",
+                minimum=100, maximum=100_000, help="In characters."),
+    SettingSpec("answer_body_max_length", int, 30_000, "Longest answer",
+                minimum=100, maximum=100_000, help="In characters."),
+    SettingSpec("comment_body_max_length", int, 2_000, "Longest comment",
+                minimum=100, maximum=100_000, help="In characters."),
+]
+GENERAL_SPECS.update({spec.key: spec for spec in POSTING_SPECS})
+SPECS.update({spec.key: spec for spec in POSTING_SPECS})
 PRIVILEGE_SPECS_BY_KEY = {spec.key: spec for spec in PRIVILEGE_SPECS}
 POINTS_SPECS_BY_KEY = {spec.key: spec for spec in POINTS_SPECS}
 PRESETS = {
@@ -231,3 +250,30 @@ def update_settings(actor, values):
     if has_app_context():
         g.pop("forum_settings", None)
     return changed
+
+#: Moderation settings (the approval queue and flags).
+MODERATION_SPECS = [
+    SettingSpec("flags_to_hide", int, 5, "Flags that hide a post until a moderator decides",
+                minimum=1, maximum=100, help="Question2Answer's default is 5."),
+    SettingSpec("approve_guest_posts", bool, False, "Hold guests' posts for approval"),
+    SettingSpec("approve_below_points", int, 0, "Hold posts of members below this many points (0: off)",
+                minimum=0, maximum=1_000_000, help="Members of level “approved” and above are never held."),
+]
+SPECS.update({spec.key: spec for spec in MODERATION_SPECS})
+GENERAL_SPECS.update({spec.key: spec for spec in MODERATION_SPECS})
+
+#: The "hot" list (Question2Answer's hot_weight_* options): how much newness, answers,
+#: net votes and views count; each 0-100.
+HOT_SPECS = [
+    SettingSpec("hot_weight_age", int, 100, "Hot list: weight of newness", minimum=0, maximum=100),
+    SettingSpec("hot_weight_answers", int, 100, "Hot list: weight of answers", minimum=0, maximum=100),
+    SettingSpec("hot_weight_votes", int, 100, "Hot list: weight of votes", minimum=0, maximum=100),
+    SettingSpec("hot_weight_views", int, 100, "Hot list: weight of views", minimum=0, maximum=100),
+]
+SPECS.update({spec.key: spec for spec in HOT_SPECS})
+GENERAL_SPECS.update({spec.key: spec for spec in HOT_SPECS})
+
+SPECS["crisis_resources"] = SettingSpec(
+    "crisis_resources", str, "", "Crisis services", max_length=20_000,
+    help="Empty means the bundled list (forum/data/crisis_resources.json).",
+)

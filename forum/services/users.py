@@ -1,7 +1,8 @@
 """How a post's author is shown, and the rules for guests' display names."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.base import NO_VALUE
 
 from forum.extensions import db
 from forum.models import User
@@ -39,12 +40,23 @@ def display_name(post, viewer=None):
     never ``post.author.username``. A guest shows their chosen name with a guest
     marker, never linked; a guest without a name shows as "Anonymous".
     """
+    if post.is_anonymous and post.author_id is not None:
+        # Never linkable to the member: no link, no points, a number per thread.
+        return AuthorView(name=f"Anonymous {post.anon_number or 1}", is_guest=False)
     if post.author_id is None:
         if post.guest_name:
             return AuthorView(name=post.guest_name, is_guest=True)
         return ANONYMOUS
-    author = post.author
+    author = _loaded_author(post)
     return AuthorView(name=author.username, user=author, points=author.points)
+
+
+def _loaded_author(post):
+    """The author, from the eager load when there was one, else by id (no lazy loads)."""
+    loaded = inspect(post).attrs.author.loaded_value
+    if loaded is NO_VALUE or loaded is None:
+        return db.session.get(User, post.author_id)
+    return loaded
 
 
 def guest_name_problems(name):

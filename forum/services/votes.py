@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.models import Post, Vote
 from forum.services import points
-from forum.services.errors import PermissionDenied, ValidationFailed
+from forum.services.errors import NotFound, PermissionDenied, ValidationFailed
 
 VALUES = {"up": 1, "down": -1, "none": 0}
 
@@ -62,6 +62,10 @@ def _set_vote(voter, post, value):
     # Votes on one post take turns (a row lock on PostgreSQL; SQLite writes one at
     # a time anyway), so the old vote read here is still the old vote when we write.
     db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
+    # What we read before the lock may be stale (a hide, another vote): read it again.
+    db.session.refresh(post, ["status", "score", "upvote_count", "downvote_count"])
+    if post.status != "visible":
+        raise NotFound("That post is no longer visible.")
     old = current_vote(voter, post)
     if old == value:
         return post.score, value

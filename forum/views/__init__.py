@@ -4,15 +4,29 @@
 def register_blueprints(app):
     from forum.views import (
         admin,
+        admin_categories,
+        admin_moderation,
         answers,
         auth,
         curation,
         edits,
+        feeds,
+        flags,
         moderation,
+        notifications,
         questions,
+        safety,
+        sanctions,
+        search,
         users,
         votes,
     )
 
-    for module in (questions, answers, votes, edits, curation, moderation, auth, users, admin):
+    for module in (questions, answers, votes, edits, curation, flags, moderation, sanctions,
+                   notifications, safety, auth, users, admin, admin_categories, admin_moderation, search,
+                   feeds):
         app.register_blueprint(module.bp)
+
+    from forum.views import guards
+
+    guards.init_app(app)

@@ -1,14 +1,17 @@
-"""The admin area: site settings and member levels."""
+"""The admin area: site settings, the members list and member levels."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from forum import forms
 from forum.extensions import db
-from forum.forms import ConfirmForm, SetLevelForm
-from forum.models import Level
+from forum.forms import ConfirmForm, MemberSearchForm, SetLevelForm
+from forum.models import Level, User
 from forum.permissions import can_access_admin, can_change_settings, can_set_level, require
 from forum.security import rerender_on_csrf_error
 from forum.services import accounts, points, settings
+from forum.text import canonical
+from forum.views.forms_util import parse_id
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -93,6 +96,39 @@ def apply_points_preset():
     db.session.commit()
     flash(f"Preset applied; recalculated everyone ({recalculated} members changed).", "success")
     return redirect(url_for("admin.points_form"))
+
+
+MEMBERS_PER_PAGE = 50
+
+
+def _members_page(search, page):
+    """Return one page of members whose canonical name contains ``search``; and whether more follow."""
+    # TODO(admin-area): move into forum/services/accounts.py as search_members().
+    query = select(User)
+    if search:
+        query = query.where(User.username_canonical.contains(canonical(search), autoescape=True))
+    rows = list(db.session.scalars(
+        query.order_by(User.username_canonical, User.id)
+        .limit(MEMBERS_PER_PAGE + 1).offset((page - 1) * MEMBERS_PER_PAGE)
+    ))
+    return rows[:MEMBERS_PER_PAGE], len(rows) > MEMBERS_PER_PAGE
+
+
+@bp.get("/users")
+def users():
+    """Members by name, searchable, with their level, points, joined date and email."""
+    form = MemberSearchForm(request.args)
+    page = parse_id(request.args.get("page", "1"), maximum=100_000)
+    if page is None:
+        abort(404)
+    valid = form.validate()
+    search = form.q.data if valid else ""
+    rows, has_next = _members_page(search, page)
+    if page > 1 and not rows:
+        abort(404)
+    status = 200 if valid else 400
+    return render_template("admin/users.html", form=form, rows=rows, has_next=has_next, page_number=page,
+                           search=search, page="members"), status
 
 
 @bp.get("/users/<username>")

@@ -13,7 +13,14 @@ from forum.services import answers, comments, questions
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest
 from forum.urls import answer_url, post_anchor, question_url
-from forum.views.forms_util import apply_errors, client_ip
+from forum.views.forms_util import (
+    apply_errors,
+    client_ip,
+    crisis_interstitial,
+    flash_if_queued,
+    remember_guest_post,
+    wants_to_edit_again,
+)
 from forum.views.questions import get_visible_question_or_404, new_token, render_show
 
 bp = Blueprint("answers", __name__)
@@ -36,10 +43,16 @@ def create(question_id):
     form = AnswerForm()
     if not form.validate_on_submit():
         return render_show(question, answer_form=form, status=400)
+    if wants_to_edit_again():
+        return render_show(question, answer_form=form)
+    if (page := crisis_interstitial(form, form.body.data)) is not None:
+        return page
     try:
         answer = answers.post_answer(
             question, _author(), form.body.data, guest=_guest(form),
             token=form.submission_token.data, ip_address=client_ip(),
+            content_warning=form.content_warning.data,
+            anonymous=current_user.is_authenticated and bool(form.anonymous.data),
         )
     except DuplicateSubmission as duplicate:
         db.session.rollback()
@@ -49,6 +62,8 @@ def create(question_id):
         apply_errors(form, error)
         return render_show(question, answer_form=form, status=400)
     db.session.commit()
+    remember_guest_post(answer)
+    flash_if_queued(answer)
     return redirect(answer_url(answer), 303)
 
 
@@ -89,10 +104,16 @@ def comment(post_id):
     form = CommentForm()
     if not form.validate_on_submit():
         return render_comment_form(parent, question, form, 400)
+    if wants_to_edit_again():
+        return render_comment_form(parent, question, form)
+    if (page := crisis_interstitial(form, form.body.data)) is not None:
+        return page
     try:
         new = comments.post_comment(
             parent, _author(), form.body.data, guest=_guest(form),
             token=form.submission_token.data, ip_address=client_ip(),
+            content_warning=form.content_warning.data,
+            anonymous=current_user.is_authenticated and bool(form.anonymous.data),
         )
     except DuplicateSubmission as duplicate:
         db.session.rollback()
@@ -103,6 +124,8 @@ def comment(post_id):
         return render_comment_form(parent, question, form, 400)
     else:
         db.session.commit()
+        remember_guest_post(new)
+        flash_if_queued(new)
     return redirect(post_location(new), 303)
 
 

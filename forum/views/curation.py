@@ -1,13 +1,19 @@
 """Moderators' actions on posts: hide, delete, close, reopen and merge."""
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from forum.extensions import db
 from forum.forms import CloseForm, MergeForm, ReasonForm
 from forum.models import Question
-from forum.permissions import can_close_question, can_hide_post, can_moderate_post, require
+from forum.permissions import (
+    can_close_question,
+    can_hide_post,
+    can_moderate_post,
+    can_reveal_author,
+    require,
+)
 from forum.security import rerender_on_csrf_error
 from forum.services import curation, questions
 from forum.services.errors import ValidationFailed
@@ -28,8 +34,12 @@ STATUS_ACTIONS = {
 
 
 def _question_from(text):
-    """Find a question from its number or any of its links (/questions/12/…)."""
-    match = re.search(r"(?:questions/)?(\d{1,10})", text or "")
+    """Find a question from its number ("12", "#12") or any of its links (…/questions/12/…)."""
+    text = (text or "").strip()
+    if "questions/" in text:
+        match = re.search(r"questions/(\d{1,10})", text)
+    else:
+        match = re.fullmatch(r"#?(\d{1,10})", text)
     question_id = parse_id(match.group(1)) if match else None
     return questions.get_question(question_id) if question_id else None
 
@@ -79,6 +89,9 @@ def change_status(post_id, action):
 def close(question_id):
     question = get_post_or_404(question_id)
     require(isinstance(question, Question) and can_close_question(current_user, question))
+    if question.closed_at is not None:
+        flash("That question is already closed.", "error")
+        return redirect(question_url(question), 303)
     form = CloseForm()
     if not form.validate_on_submit():
         return _page(question, 400, close_form=form)
@@ -139,3 +152,31 @@ def merge(question_id):
     return redirect(question_url(original), 303)
 
 
+
+
+@bp.get("/posts/<int:post_id>/reveal")
+def reveal_form(post_id):
+    post = get_post_or_404(post_id)
+    require(can_reveal_author(current_user, post))
+    g.private_page = True
+    return render_template("curation/reveal.html", post=post, form=ReasonForm(formdata=None), author=None)
+
+
+@bp.post("/posts/<int:post_id>/reveal")
+@rerender_on_csrf_error
+def reveal(post_id):
+    post = get_post_or_404(post_id)
+    require(can_reveal_author(current_user, post))
+    g.private_page = True
+    form = ReasonForm()
+    author = None
+    if form.validate_on_submit():
+        try:
+            author = curation.reveal_author(current_user, post, form.reason.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.reason.errors = [error.errors.get("reason", [error.message])[0]]
+        else:
+            db.session.commit()
+    status = 200 if author is not None else 400
+    return render_template("curation/reveal.html", post=post, form=form, author=author), status

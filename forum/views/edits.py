@@ -20,7 +20,13 @@ from forum.security import rerender_on_csrf_error
 from forum.services import categories, diffs, editing
 from forum.services.errors import ValidationFailed
 from forum.views.answers import post_location
-from forum.views.forms_util import apply_errors, client_ip, parse_id
+from forum.views.forms_util import (
+    apply_errors,
+    client_ip,
+    crisis_interstitial,
+    parse_id,
+    wants_to_edit_again,
+)
 
 bp = Blueprint("edits", __name__)
 
@@ -83,6 +89,10 @@ def update(post_id):
             form.category.errors = ["Choose one of the listed categories."]
             return _render_edit(post, form, 400)
     silent = bool(form.silent.data) and can_moderate_post(current_user, post)
+    if wants_to_edit_again():
+        return _render_edit(post, form)
+    if may_edit and (page := crisis_interstitial(form, form.title.data or "", form.body.data or "")):
+        return page
     try:
         editing.edit_post(
             current_user, post,
@@ -97,6 +107,9 @@ def update(post_id):
         apply_errors(form, error)
         if not error.errors:
             form.body.errors = [error.message]
+        if not may_edit:
+            # The text fields are not shown to someone who may only retag.
+            form.tags.errors = list(form.tags.errors) + list(form.body.errors) + list(form.title.errors)
         return _render_edit(post, form, 400)
     db.session.commit()
     flash("Your edit is saved." if not silent else "Saved silently.", "success")

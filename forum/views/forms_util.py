@@ -1,7 +1,7 @@
 """Small helpers shared by views: form errors from services, the viewer, the client."""
 import re
 
-from flask import request
+from flask import request, session
 from flask_login import current_user
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
@@ -28,6 +28,14 @@ def parse_id(raw, maximum=2**31 - 1):
     return value if 0 < value <= maximum else None
 
 
+def remember_guest_post(post):
+    """Let a guest see their own post (e.g. while it awaits approval) in this session."""
+    if current_user.is_authenticated:
+        return
+    own = [i for i in session.get("own_posts", []) if i != post.id][-49:]
+    session["own_posts"] = own + [post.id]
+
+
 def viewer_id():
     return current_user.id if current_user.is_authenticated else None
 
@@ -35,3 +43,35 @@ def viewer_id():
 def client_ip():
     """Return the client's address (the proxy's X-Forwarded-For is handled by ProxyFix)."""
     return request.remote_addr
+
+
+def crisis_interstitial(form, *texts):
+    """Show the crisis resources before posting words from the crisis list.
+
+    Returns the interstitial page, or None to go on posting: after the author has
+    seen it and chosen "Post it". Nothing is ever blocked here.
+    """
+    from flask import render_template
+
+    from forum.services import safety
+
+    if form.crisis_ack.data or not safety.crisis_matches(*texts):
+        return None
+    return render_template("safety/interstitial.html", action=request.path, resources=safety.resources(),
+                           prefix=form._prefix)
+
+
+def wants_to_edit_again():
+    """The author chose "Go back and edit" on the interstitial."""
+    return bool(request.form.get("crisis_edit"))
+
+
+def flash_if_queued(post):
+    """Tell the author kindly that their post waits for a moderator."""
+    from flask import flash
+
+    if post.status == "queued":
+        flash("Thank you for posting. A moderator will read it before others can see it; this happens "
+              "for some posts, for example ones that mention ways of harming oneself, to keep everyone "
+              "here safe. If you're struggling right now, “Need help now?” at the top lists people "
+              "you can talk to.", "info")

@@ -9,12 +9,21 @@ from forum.forms import AnswerForm, AskForm
 from forum.models import Level
 from forum.permissions import at_least, can_answer_question, can_ask_question, can_view_post, require
 from forum.security import rerender_on_csrf_error
-from forum.services import categories, curation, questions, tags, viewcounts, votes
+from forum.services import categories, curation, questions, safety, search, tags, viewcounts, votes
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest
 from forum.text import slugify
 from forum.urls import question_url
-from forum.views.forms_util import apply_errors, client_ip, parse_id, viewer_id
+from forum.views.forms_util import (
+    apply_errors,
+    client_ip,
+    crisis_interstitial,
+    flash_if_queued,
+    parse_id,
+    remember_guest_post,
+    viewer_id,
+    wants_to_edit_again,
+)
 
 bp = Blueprint("questions", __name__)
 
@@ -31,6 +40,8 @@ def render_list(title, page, **filters):
     result = questions.list_questions(page=page, **filters)
     if page > 1 and not result.questions:
         abort(404)
+    if (is_muted := safety.mute_filter(current_user)) is not None:
+        result.questions = [q for q in result.questions if not is_muted(q)]
     return render_template("questions/index.html", title=title, result=result, **filters)
 
 
@@ -101,12 +112,17 @@ def create():
             form.category.errors = ["Choose one of the listed categories."]
             return render_template("questions/new.html", form=form), 400
     author = current_user if current_user.is_authenticated else None
+    if wants_to_edit_again():
+        return render_template("questions/new.html", form=form)
+    if (page := crisis_interstitial(form, form.title.data, form.body.data or "")) is not None:
+        return page
     try:
         question = questions.ask_question(
             author, form.title.data, form.body.data or "", category=category,
             tag_text=form.tags.data or "",
             guest=Guest(form.guest_name.data, form.guest_email.data),
             token=form.submission_token.data, ip_address=client_ip(),
+            content_warning=form.content_warning.data, anonymous=bool(author and form.anonymous.data),
         )
     except DuplicateSubmission as duplicate:
         db.session.rollback()
@@ -116,6 +132,8 @@ def create():
         apply_errors(form, error)
         return render_template("questions/new.html", form=form), 400
     db.session.commit()
+    remember_guest_post(question)
+    flash_if_queued(question)
     return redirect(question_url(question), 303)
 
 
@@ -162,9 +180,14 @@ def render_show(question, answer_form=None, status=200):
         [question.id] + [answer.id for answer in thread.answers],
     )
     original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
+    if original is not None and not can_view_post(current_user, original):
+        original = None
+    is_muted = safety.mute_filter(current_user)
+    muted = {post.id for post in [question, *thread.answers] if is_muted and is_muted(post)}
     return render_template(
-        "questions/show.html", thread=thread, question=question, answer_form=answer_form,
+        "questions/show.html", thread=thread, question=question, answer_form=answer_form, muted=muted,
         my_votes=my_votes, original=original, duplicates=curation.duplicates_of(question),
+        related=search.related_questions(question),
     ), status
 
 

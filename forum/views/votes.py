@@ -7,7 +7,7 @@ from forum.forms import ConfirmForm
 from forum.models import Answer, Post
 from forum.permissions import can_select_answer, can_view_post, can_vote_on, require
 from forum.services import selection, votes
-from forum.services.errors import PermissionDenied, ValidationFailed
+from forum.services.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.views.answers import post_location
 from forum.views.forms_util import client_ip, parse_id
 from forum.views.questions import get_visible_question_or_404
@@ -20,7 +20,8 @@ def wants_json():
 
 
 def _voter_key():
-    return f"member:{current_user.get_id()}" if current_user.is_authenticated else client_ip()
+    # The member's id, not the session id: logging out everywhere starts no fresh budget.
+    return f"member:{current_user.id}" if current_user.is_authenticated else client_ip()
 
 
 @bp.post("/posts/<int:post_id>/vote")
@@ -29,6 +30,10 @@ def _voter_key():
 def vote(post_id):
     post = db.session.get(Post, post_id)
     if post is None or not can_view_post(current_user, post):
+        abort(404)
+    # A post whose question (or, for a comment, whose answer) is out of view is out of view too.
+    get_visible_question_or_404(post.question_id or post.id)
+    if post.type == "comment" and not can_view_post(current_user, db.session.get(Post, post.parent_id)):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -45,6 +50,9 @@ def vote(post_id):
     except PermissionDenied as error:
         db.session.rollback()
         abort(403, error.message)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
     db.session.commit()
     if wants_json():
         return jsonify(score=score, vote={1: "up", -1: "down", 0: "none"}[value])

@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('posts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('import_key', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('import_key', sa.String(length=300), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_posts_import_key'), ['import_key'])
 
     with op.batch_alter_table('users', schema=None) as batch_op:

@@ -45,4 +45,54 @@
     }
     note.textContent = message;
   }
+
+  // Similar questions while asking: a debounced lookup as the title changes,
+  // listed under the field in a polite live region. Text only; never innerHTML.
+  (function similarQuestions() {
+    var title = document.getElementById("title");
+    if (!title || !title.form || !window.fetch || title.form.getAttribute("action") !== "/ask") return;
+    var region = document.createElement("div");
+    region.className = "similar-questions";
+    region.id = "similar-questions";
+    region.setAttribute("aria-live", "polite");
+    title.parentNode.appendChild(region);
+    var timer = null;
+    var lastAsked = "";
+    title.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(lookUp, 400);
+    });
+    function lookUp() {
+      var text = title.value.trim();
+      if (text === lastAsked) return;
+      lastAsked = text;
+      if (text.length < 8) { show([]); return; }
+      fetch("/search/similar?title=" + encodeURIComponent(text), {
+        headers: { "Accept": "application/json" }, credentials: "same-origin"
+      }).then(function (response) {
+        return response.ok ? response.json() : { questions: [] };
+      }).then(function (body) {
+        if (text === lastAsked) show(body.questions || []);
+      }).catch(function () { show([]); });
+    }
+    function show(questions) {
+      region.textContent = "";
+      if (!questions.length) return;
+      var heading = document.createElement("p");
+      heading.className = "help";
+      heading.textContent = "Similar questions that may already have your answer:";
+      var list = document.createElement("ul");
+      questions.forEach(function (q) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = q.url;
+        link.textContent = q.title;
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(" (" + q.answers + (q.answers === 1 ? " answer)" : " answers)")));
+        list.appendChild(item);
+      });
+      region.appendChild(heading);
+      region.appendChild(list);
+    }
+  })();
 })();

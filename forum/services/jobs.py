@@ -1,0 +1,65 @@
+"""The periodic jobs the worker runs: view counts and daily digests."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Follow, Question, User, post_tags, utcnow
+from forum.services import mail, settings, viewcounts
+from forum.services.worker import JOBS, job
+from forum.urls import external_url
+
+
+def flush_views():
+    viewcounts.flush_views()
+
+
+def send_digests():
+    """One email a day per member with digest follows: new questions in those categories and tags."""
+    since = utcnow() - timedelta(days=1)
+    rows = db.session.execute(
+        select(Follow, User).join(User, User.id == Follow.user_id).where(Follow.mode == "digest")
+    ).all()
+    by_user = {}
+    for follow_row, user in rows:
+        by_user.setdefault(user, []).append(follow_row)
+    for user, follows in by_user.items():
+        if not user.email or user.email_verified_at is None:
+            continue
+        categories = [f.target_id for f in follows if f.target_type == "category"]
+        tags = [f.target_id for f in follows if f.target_type == "tag"]
+        query = select(Question).where(Question.status == "visible", Question.created_at >= since)
+        conditions = []
+        if categories:
+            conditions.append(Question.category_id.in_(categories))
+        if tags:
+            conditions.append(Question.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id.in_(tags))))
+        if not conditions:
+            continue
+        from sqlalchemy import or_
+
+        questions = list(db.session.scalars(query.where(or_(*conditions)).order_by(Question.created_at).limit(50)))
+        if not questions:
+            continue
+        lines = [f"New questions on {settings.get('site_name')} in the last day:", ""]
+        lines += [f"- {q.title}\n  {external_url('questions.show', question_id=q.id)}" for q in questions]
+        mail.queue_email(user.email, f"{len(questions)} new question{'' if len(questions) == 1 else 's'} for you", "\n".join(lines),
+                         unsubscribe=mail.unsubscribe_url(user_id=user.id))
+
+
+def optimize_database():
+    """Refresh the planner's statistics, so pages keep using their indexes as the data grows."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA optimize"))
+    else:
+        db.session.execute(text("ANALYZE"))
+
+
+def register():
+    """Register the jobs (idempotent); later features add theirs here."""
+    if "flush-views" not in JOBS:
+        job("flush-views", 60)(flush_views)
+        job("daily-digest", 24 * 3600)(send_digests)
+        job("optimize-database", 24 * 3600)(optimize_database)
