@@ -1,9 +1,11 @@
 """Render user-written Markdown into sanitised HTML and extract its visible text."""
 
 import re
+import xml.etree.ElementTree as ElementTree
 from functools import partial
 from html import escape as _escape
 from html.parser import HTMLParser as _StdlibHTMLParser
+from urllib.parse import quote
 
 import bleach
 import markdown
@@ -12,7 +14,7 @@ from bleach.linkifier import LinkifyFilter
 
 # Bump when render_markdown's output changes; `flask forum rerender` then
 # refreshes stored post HTML that was produced by an older version.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: @mentions link to profiles
 
 # Deliberately small: fenced code and tables are what Q&A posts need, and
 # sane_lists stops "1." / "-" lists from merging and honours start numbers.
@@ -203,6 +205,25 @@ class _BoundedLinksExtension(markdown.Extension):
             md.inlinePatterns.register(_bounded(cls)(pattern, md), name, priority)
 
 
+#: An @mention: a member name of 3–30 letters, digits and . - _ (not inside a word or an address).
+MENTION_PATTERN = r"(?<![\w@/])@([^\W_][\w.-]{1,28}[^\W_.-]|[^\W_]{3})"
+
+
+class _MentionProcessor(markdown.inlinepatterns.InlineProcessor):
+    """Link @name to the member's profile (never inside code: Markdown stashes code first)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+        link = ElementTree.Element("a")
+        link.set("href", "/users/" + quote(m.group(1)))
+        link.text = "@" + m.group(1)
+        return link, m.start(0), m.end(0)
+
+
+class _MentionsExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.inlinePatterns.register(_MentionProcessor(MENTION_PATTERN, md), "mention", 105)
+
+
 def render_markdown(source: str) -> str:
     """Render Markdown source to sanitised HTML safe to embed in a page."""
     # Lone surrogates cannot be encoded; turn them into "?" instead of raising.
@@ -214,7 +235,7 @@ def render_markdown(source: str) -> str:
         if source.count("[") > MAX_BRACKETS:
             raise ValueError("too many brackets to parse links in linear time")
         md = markdown.Markdown(
-            extensions=[*MARKDOWN_EXTENSIONS, _BoundedLinksExtension()],
+            extensions=[*MARKDOWN_EXTENSIONS, _BoundedLinksExtension(), _MentionsExtension()],
             extension_configs=MARKDOWN_CONFIG,
             output_format="html",
         )

@@ -315,3 +315,9 @@ def test_link_text_is_found_only_within_a_bounded_window():
     far = render_markdown("[" + "a" * (MAX_LINK_TEXT + 10) + "](https://example.org)")
     assert '<a href="https://example.org"' in near
     assert '<a href="https://example.org" rel="nofollow ugc noopener">a' not in far
+
+
+def test_mentions_link_to_profiles_but_not_inside_code():
+    html = render_markdown("Thanks @alex! See `@code` and me@example.org")
+    assert '<a href="/users/alex" rel="nofollow ugc noopener">@alex</a>' in html
+    assert "<code>@code</code>" in html and 'href="/users/example' not in html

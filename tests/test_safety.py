@@ -237,3 +237,14 @@ def test_searching_for_crisis_terms_shows_the_resources_first(client, default_li
     assert "resources-panel" in html
     assert html.index("resources-panel") < html.index("</main>")
     assert "resources-panel" not in client.get("/search?q=sleep").get_data(as_text=True)
+
+
+def test_content_warnings_hold_in_feeds(client, make_user):
+    author = make_user("cwfeed")
+    from forum.services import questions as questions_service
+
+    questions_service.ask_question(author, "How do I cope with flashbacks?", "Graphic detail here",
+                                   content_warning="trauma")
+    db.session.commit()
+    feed = client.get("/feeds/questions.atom").get_data(as_text=True)
+    assert "Content warning: trauma" in feed and "Graphic detail here" not in feed

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -169,7 +170,12 @@ def render(feed, fmt="atom"):
         entry.link(href=item.link, rel="alternate")
         entry.published(item.published)
         entry.updated(item.updated)
-        if item.post.body_html:
+        if item.post.content_warning:
+            # A content-warned body stays behind its warning in feeds too: readers open the post.
+            warning = escape(item.post.content_warning)
+            entry.content(f"<p>Content warning: {warning}. <a href=\"{escape(item.link)}\">Open the post</a> "
+                          f"to read it.</p>", type="html")
+        elif item.post.body_html:
             entry.content(item.post.body_html, type="html")
         for tag in item.tags:
             entry.category(term=tag)

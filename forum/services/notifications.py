@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
+from forum.markup import MENTION_PATTERN
 from forum.models import Follow, Notification, Post, Question, User, utcnow
 from forum.services import mail, settings
 from forum.services.users import display_name
@@ -21,7 +22,7 @@ EMAIL_KINDS = {
     "new-question": "New questions in categories and tags I follow",
     "mention": "Someone mentions me",
 }
-MENTION_RE = re.compile(r"(?<![\w@/])@([^\W_][\w.-]{1,28}[^\W_.-]|[^\W_]{3})", re.UNICODE)
+MENTION_RE = re.compile(MENTION_PATTERN, re.UNICODE)
 _CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|^(?: {4}|\t).*$", re.S | re.M)
 MAX_MENTIONS = 10
 
@@ -54,7 +55,7 @@ def _delay():
     return current_app.config.get("NOTIFY_EMAIL_DELAY", 10)
 
 
-def notify_member(user, kind, post, text, email_kind=None):
+def notify_member(user, kind, post, text, email_kind=None, immediate=False):
     """Add an in-site notification and, if the member wants it, its email."""
     if user is None:
         return None
@@ -64,9 +65,11 @@ def notify_member(user, kind, post, text, email_kind=None):
     db.session.flush()
     wants = prefs(user).get(email_kind or kind, True)
     if wants and user.email and user.email_verified_at is not None and not _on_break(user):
-        body = _email_body(text, post)
+        unsubscribe = mail.unsubscribe_url(user_id=user.id)
+        body = _email_body(text, post, unsubscribe)
         mail.queue_email(user.email, text, body, notification=notification,
-                         unsubscribe=mail.unsubscribe_url(user_id=user.id), delay_minutes=_delay())
+                         unsubscribe=unsubscribe,
+                         delay_minutes=0 if immediate else _delay())
     return notification
 
 
@@ -78,18 +81,17 @@ def _on_break(user):
 def notify_guest(email, post, text):
     """Email a guest who left an address (they have no inbox)."""
     if email:
-        mail.queue_email(email, text, _email_body(text, post), unsubscribe=mail.unsubscribe_url(email=email))
+        unsubscribe = mail.unsubscribe_url(email=email)
+        mail.queue_email(email, text, _email_body(text, post, unsubscribe), unsubscribe=unsubscribe)
 
 
-def _email_body(text, post):
+def _email_body(text, post, unsubscribe=None):
     lines = [text, ""]
     if post is not None:
         lines += [f"Read it here: {_post_url(post)}", ""]
-    lines += [
-        f"You get this email from {settings.get('site_name')} because of your notification settings.",
-        "To stop these emails, use the unsubscribe link your mail program shows, or visit the "
-        "link in the List-Unsubscribe header.",
-    ]
+    lines.append(f"You get this email from {settings.get('site_name')} because of your notification settings.")
+    if unsubscribe:
+        lines.append(f"To stop these emails: {unsubscribe}")
     return "\n".join(lines)
 
 

@@ -91,7 +91,7 @@ def report_risk(reporter, post, note=None):
         )
     for moderator in risk_responders():
         notifications.notify_member(moderator, "risk", post, "A “someone may be at risk” report needs a look",
-                                    email_kind="moderation")
+                                    email_kind="moderation", immediate=True)
     db.session.flush()
     return item
 

@@ -110,9 +110,9 @@ def deliver(ids, name):
             message.sent_at, message.skipped = utcnow(), True
             db.session.commit()
             continue
-        email = mail_service.build(message)
-        db.session.commit()  # end the read transaction before talking to the mail server
         try:
+            email = mail_service.build(message)
+            db.session.commit()  # end the read transaction before talking to the mail server
             if connection is None:
                 connection = mail.get_connection(fail_silently=False)
                 connection.open()

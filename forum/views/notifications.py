@@ -127,7 +127,7 @@ def unsubscribe_form(token):
 
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058 one-click: the signed, per-recipient token is the check
-@limiter.limit("30 per hour")
+@limiter.limit("600 per hour")  # mail providers post these from shared servers
 def unsubscribe(token):
     payload = mail_service.read_unsubscribe_token(token)
     if payload is None:
