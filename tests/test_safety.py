@@ -248,3 +248,21 @@ def test_content_warnings_hold_in_feeds(client, make_user):
     db.session.commit()
     feed = client.get("/feeds/questions.atom").get_data(as_text=True)
     assert "Content warning: trauma" in feed and "Graphic detail here" not in feed
+
+
+def test_a_fresh_database_gets_the_default_lists_from_the_migrations(tmp_path):
+    """`flask db upgrade` on an empty database installs the reviewed crisis and unsafe lists."""
+    import os
+
+    from flask_migrate import upgrade
+
+    from tests.fixtures.app import build_app
+
+    fresh = build_app("sqlite:///" + str(tmp_path / "fresh.db"), tmp_path)
+    with fresh.app_context():
+        upgrade(directory=os.path.join(ROOT, "migrations"))
+        assert "end my life" in phrases.patterns("crisis")
+        assert phrases.find("crisis", "I want to end my life") == ["end my life"]
+        assert phrases.patterns("unsafe")
+        db.session.remove()
+        db.engine.dispose()
