@@ -84,3 +84,26 @@ def test_guests_cannot_post_anonymously_as_members(client):
     assert response.status_code == 303
     post = db.session.scalar(select(Post))
     assert post.is_anonymous is False and post.author_id is None
+
+
+def test_ip_addresses_are_erased_after_the_retention_period(app, make_user):
+    from datetime import timedelta
+
+    from forum.models import utcnow
+    from forum.services import jobs, settings
+
+    settings.update_settings(None, {"ip_retention_days": 30})
+    old = make_question(make_user("old1"), title="An old question from long ago?")
+    new = make_question(make_user("new1"), title="A new question from today?")
+    db.session.execute(Post.__table__.update().values(ip_address="203.0.113.9"))
+    db.session.execute(Post.__table__.update().where(Post.id == old.id)
+                       .values(created_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    jobs.purge_ip_addresses()
+    db.session.commit()
+    assert db.session.get(Post, old.id).ip_address is None
+    assert db.session.get(Post, new.id).ip_address == "203.0.113.9"
+    jobs.register()
+    from forum.services.worker import JOBS
+
+    assert "purge-ip-addresses" in JOBS

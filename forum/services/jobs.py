@@ -47,6 +47,18 @@ def send_digests():
                          unsubscribe=mail.unsubscribe_url(user_id=user.id))
 
 
+def purge_ip_addresses():
+    """Erase posters' IP addresses older than the retention period (privacy by default)."""
+    from sqlalchemy import update
+
+    from forum.models import Post
+
+    cutoff = utcnow() - timedelta(days=settings.get("ip_retention_days"))
+    db.session.execute(
+        update(Post).where(Post.ip_address.is_not(None), Post.created_at < cutoff).values(ip_address=None)
+    )
+
+
 def optimize_database():
     """Refresh the planner's statistics, so pages keep using their indexes as the data grows."""
     from sqlalchemy import text
@@ -63,3 +75,4 @@ def register():
         job("flush-views", 60)(flush_views)
         job("daily-digest", 24 * 3600)(send_digests)
         job("optimize-database", 24 * 3600)(optimize_database)
+        job("purge-ip-addresses", 24 * 3600)(purge_ip_addresses)

@@ -277,3 +277,9 @@ SPECS["crisis_resources"] = SettingSpec(
     "crisis_resources", str, "", "Crisis services", max_length=20_000,
     help="Empty means the bundled list (forum/data/crisis_resources.json).",
 )
+
+SPECS["ip_retention_days"] = SettingSpec(
+    "ip_retention_days", int, 90, "Keep posters' IP addresses for this many days", minimum=1, maximum=3650,
+    help="Older addresses are erased by the worker every day.",
+)
+GENERAL_SPECS["ip_retention_days"] = SPECS["ip_retention_days"]
