@@ -26,7 +26,7 @@ from forum.permissions import (
     can_vote_on,
 )
 from forum.services import answers, comments, integrity, points, questions, selection, settings, votes
-from forum.services.errors import PermissionDenied
+from forum.services.errors import NotFound, PermissionDenied
 from forum.services.posting import Guest
 from tests.fixtures.app import truncate_all
 
@@ -143,7 +143,7 @@ class Story:
             return False
         try:
             votes.cast_vote(voter, post, value)
-        except PermissionDenied:  # one's own post
+        except (PermissionDenied, NotFound):  # one's own post, or one no longer visible
             db.session.rollback()
             return False
 
