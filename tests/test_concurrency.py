@@ -9,10 +9,6 @@ import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -23,43 +19,10 @@ from forum.services import integrity, points, votes
 from forum.services.errors import NotFound
 from forum.text import slugify
 from tests.factories import make_answer, make_question
+from tests.fixtures.live import Browserless, csrf_token
 from tests.fixtures.users import PASSWORD
 
 THREADS = 20
-
-
-class Browserless:
-    """A tiny HTTP client with cookies, enough to post a form with its CSRF token."""
-
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
-        )
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=30) as response:
-            return response.status, response.read().decode()
-
-    def post(self, path, data, headers=None):
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
-                                         headers=headers or {})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def csrf_token(html):
-    """The token of the first form on the page, whatever the order of the input's attributes."""
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html).group(0)
-    return re.search(r'value="([^"]+)"', tag).group(1)
 
 
 class InFlight:

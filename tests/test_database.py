@@ -1,10 +1,6 @@
 """The databases: SQLite settings, write locking, migrations, canonical names."""
 import json
-import re
 import threading
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.models import User
 from forum.text import canonical
+from tests.fixtures.live import Browserless, csrf_token
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
@@ -89,37 +86,6 @@ def test_canonical_usernames_clash_in_the_database(app, first, second):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(db.func.count(User.id))) == 1
-
-
-class Browserless:
-    """A tiny HTTP client with cookies, enough to post a form with its CSRF token."""
-
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
-        )
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=30) as response:
-            return response.status, response.read().decode()
-
-    def post(self, path, data):
-        body = urllib.parse.urlencode(data).encode()
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def csrf_token(html):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def test_twenty_concurrent_writers_through_the_live_server(live_server):

@@ -103,6 +103,12 @@ def risk_responders():
     return chosen or moderators
 
 
+def set_risk_alerts(user, wanted):
+    """A moderator chooses to hear at once about risk reports (others can't opt in)."""
+    user.risk_alerts = bool(wanted) and user.level >= int(Level.MODERATOR)
+    db.session.flush()
+
+
 def set_risk_level(moderator, item, level):
     if level not in RISK_PRIORITY:
         raise ValidationFailed("Choose low, medium or high.")

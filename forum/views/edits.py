@@ -153,8 +153,8 @@ def _revision_or_404(post, number):
     return revision
 
 
-@bp.post("/posts/<int:post_id>/revisions/<int:number>/rollback")
-def rollback(post_id, number):
+def _revision_step(post_id, number, act, done):
+    """Roll back to or redact a revision: moderators only, a reason, back to the history."""
     post = get_post_or_404(post_id)
     require(can_moderate_post(current_user, post))
     revision = _revision_or_404(post, number)
@@ -162,30 +162,23 @@ def rollback(post_id, number):
     if not form.validate_on_submit():
         abort(400, "The reason is too long or holds characters that aren't allowed.")
     try:
-        editing.rollback_to(current_user, post, revision, form.reason.data)
+        act(current_user, post, revision, form.reason.data)
     except ValidationFailed as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("edits.history", post_id=post.id), 303)
-    db.session.commit()
-    flash(f"Rolled back to revision {number}.", "success")
+        messages = [m for field in error.errors.values() for m in field]
+        flash(messages[0] if messages else error.message or "Nothing was changed.", "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for("edits.history", post_id=post.id), 303)
+
+
+@bp.post("/posts/<int:post_id>/revisions/<int:number>/rollback")
+def rollback(post_id, number):
+    return _revision_step(post_id, number, editing.rollback_to, f"Rolled back to revision {number}.")
 
 
 @bp.post("/posts/<int:post_id>/revisions/<int:number>/redact")
 def redact(post_id, number):
-    post = get_post_or_404(post_id)
-    require(can_moderate_post(current_user, post))
-    revision = _revision_or_404(post, number)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        abort(400, "The reason is too long or holds characters that aren't allowed.")
-    try:
-        editing.redact_revision(current_user, post, revision, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.errors.get("reason", [error.message])[0], "error")
-        return redirect(url_for("edits.history", post_id=post.id), 303)
-    db.session.commit()
-    flash(f"Revision {number} is now visible to moderators only.", "success")
-    return redirect(url_for("edits.history", post_id=post.id), 303)
+    return _revision_step(post_id, number, editing.redact_revision,
+                          f"Revision {number} is now visible to moderators only.")

@@ -103,8 +103,8 @@ def update_settings():
     ids = [i for i in (parse_id(raw) for raw in request.form.getlist("muted_category")) if i in categories.by_id()]
     try:
         safety.set_muting(current_user, form.muted_words.data, ids)
-        if request.form.get("risk_alerts") is not None or "risk_alerts_shown" in request.form:
-            current_user.risk_alerts = bool(request.form.get("risk_alerts"))
+        if "risk_alerts_shown" in request.form:
+            safety.set_risk_alerts(current_user, bool(request.form.get("risk_alerts")))
     except ValidationFailed as error:
         db.session.rollback()
         apply_errors(form, error)
