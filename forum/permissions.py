@@ -284,6 +284,26 @@ def can_manage_categories(user):
     return at_least(user, Level.ADMIN)
 
 
+# --- Verified professionals ----------------------------------------------------------
+
+def can_apply_for_credential(user):
+    return is_member(user) and not is_blocked(user)
+
+
+def can_withdraw_credential(user, credential):
+    """Only the member who applied may withdraw their application."""
+    return is_member(user) and credential is not None and credential.user_id == user.id
+
+
+def can_review_credentials(user):
+    return at_least(user, Level.MODERATOR)
+
+
+def can_decide_credential(user, credential):
+    """Moderators verify, reject and revoke others' credentials, never their own."""
+    return can_review_credentials(user) and credential is not None and credential.user_id != user.id
+
+
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()

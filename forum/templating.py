@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, url_for
 
 from forum import permissions, urls
-from forum.services import categories, curation, notifications, safety, settings, users
+from forum.services import categories, credentials, curation, notifications, safety, settings, users
 
 
 def time_ago(value, now=None):
@@ -90,6 +90,8 @@ def init_app(app):
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
         display_name=users.display_name,
+        author_badge=credentials.author_badge,
+        member_badge=credentials.badge_of,
         question_url=urls.question_url,
         answer_url=urls.answer_url,
         children_of_category=categories.children_of,

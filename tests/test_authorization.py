@@ -6,7 +6,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Level
-from forum.services import answers, queue
+from forum.services import answers, credentials, queue
 from tests.factories import make_answer, make_category, make_question
 from tests.fixtures.users import PASSWORD
 
@@ -112,6 +112,15 @@ MATRIX = {
     # Revealing who wrote an anonymous post: moderators, with a reason.
     "curation.reveal_form": ("GET", lambda w: f"/posts/{w['anon']}/reveal", None, MODERATORS),
     "curation.reveal": ("POST", lambda w: f"/posts/{w['anon']}/reveal", lambda w: {"reason": "abuse"}, MODERATORS),
+    # Verified professionals: members apply and withdraw their own; moderators review others'.
+    "credentials.mine": ("GET", lambda w: "/account/credentials", None, MEMBERS),
+    "credentials.apply": ("POST", lambda w: "/account/credentials", lambda w: {"kind": "counsellor"}, MEMBERS),
+    "credentials.withdraw": ("POST", lambda w: f"/account/credentials/{w['credential']}/withdraw",
+                             lambda w: {}, {"owner"}),
+    "credentials.queue": ("GET", lambda w: "/moderation/credentials", None, MODERATORS),
+    "credentials.review": ("GET", lambda w: f"/moderation/credentials/{w['credential']}", None, MODERATORS),
+    "credentials.decide": ("POST", lambda w: f"/moderation/credentials/{w['credential']}/verify",
+                           lambda w: {"expires_on": w["expires_on"]}, MODERATORS),
     "auth.register_form": ("GET", lambda w: "/register", None, ALL),
     "auth.register": ("POST", lambda w: "/register", lambda w: {}, ALL),
     "auth.login_form": ("GET", lambda w: "/login", None, ALL),
@@ -194,9 +203,10 @@ def world(make_user):
     answer = make_answer(question, owner)
     item = queue.enqueue("flag", answer, cause="test")
     anon = answers.post_answer(question, owner, "An anonymous answer.", anonymous=True)
+    credential = credentials.apply(owner, "psychiatrist", "GMC 1234567", "General Medical Council", "UK")
     db.session.commit()
     return {"question": question.id, "answer": answer.id, "category": category.id, "item": item.id,
-            "anon": anon.id}
+            "anon": anon.id, "credential": credential.id, "expires_on": f"{credentials.today().year + 2}-01-01"}
 
 
 def refused(response):

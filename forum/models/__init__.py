@@ -1,5 +1,6 @@
 """All models, imported so SQLAlchemy and Alembic see every table."""
 from forum.models.category import MAX_DEPTH, Category
+from forum.models.credential import CREDENTIAL_KINDS, CREDENTIAL_STATES, Credential
 from forum.models.moderation import ModerationAction
 from forum.models.notification import FOLLOW_TARGETS, Follow, Job, Notification, OutboxMessage
 from forum.models.post import STATUSES, Answer, Comment, Post, Question
@@ -22,7 +23,7 @@ from forum.models.user import Level, User
 from forum.models.vote import Vote
 
 __all__ = [
-    "AddressBlock", "Answer", "FOLLOW_TARGETS", "Follow", "Job", "Notification", "OutboxMessage", "Category", "Flag", "OPEN_STATES", "Phrase", "QUEUE_KINDS",
+    "AddressBlock", "Answer", "CREDENTIAL_KINDS", "CREDENTIAL_STATES", "Credential", "FOLLOW_TARGETS", "Follow", "Job", "Notification", "OutboxMessage", "Category", "Flag", "OPEN_STATES", "Phrase", "QUEUE_KINDS",
     "QUEUE_STATES", "QueueItem", "RiskReport", "Sanction", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "ModerationAction", "Post",
     "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
     "Vote", "post_tags", "utcnow",

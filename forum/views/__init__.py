@@ -8,6 +8,7 @@ def register_blueprints(app):
         admin_moderation,
         answers,
         auth,
+        credentials,
         curation,
         edits,
         feeds,
@@ -24,7 +25,7 @@ def register_blueprints(app):
 
     for module in (questions, answers, votes, edits, curation, flags, moderation, sanctions,
                    notifications, safety, auth, users, admin, admin_categories, admin_moderation, search,
-                   feeds):
+                   feeds, credentials):
         app.register_blueprint(module.bp)
 
     from forum.views import guards

@@ -9,7 +9,7 @@ from forum.forms import AnswerForm, AskForm
 from forum.models import Level
 from forum.permissions import at_least, can_answer_question, can_ask_question, can_view_post, require
 from forum.security import rerender_on_csrf_error
-from forum.services import categories, curation, questions, safety, search, tags, viewcounts, votes
+from forum.services import categories, credentials, curation, questions, safety, search, tags, viewcounts, votes
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest
 from forum.text import slugify
@@ -42,6 +42,7 @@ def render_list(title, page, **filters):
         abort(404)
     if (is_muted := safety.mute_filter(current_user)) is not None:
         result.questions = [q for q in result.questions if not is_muted(q)]
+    credentials.preload_for_posts(result.questions)
     return render_template("questions/index.html", title=title, result=result, **filters)
 
 
@@ -184,6 +185,7 @@ def render_show(question, answer_form=None, status=200):
         original = None
     is_muted = safety.mute_filter(current_user)
     muted = {post.id for post in [question, *thread.answers] if is_muted and is_muted(post)}
+    credentials.preload_for_posts([question, *thread.answers, *(c for cs in thread.comments.values() for c in cs)])
     return render_template(
         "questions/show.html", thread=thread, question=question, answer_form=answer_form, muted=muted,
         my_votes=my_votes, original=original, duplicates=curation.duplicates_of(question),
