@@ -46,7 +46,8 @@ def signed(value):
 
 
 def iso(value):
-    return value.isoformat() if value else ""
+    """Format a time for a datetime attribute: to the second, as HTML allows."""
+    return value.isoformat(timespec="seconds") if value else ""
 
 
 @lru_cache(maxsize=256)
