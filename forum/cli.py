@@ -64,6 +64,9 @@ def set_level(username, level):
 
 
 def init_app(app):
+    from forum.importers.cli import register
+
+    register(forum_cli)
     app.cli.add_command(forum_cli)
 
 

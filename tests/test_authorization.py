@@ -31,6 +31,11 @@ MATRIX = {
     "questions.categories_index": ("GET", lambda w: "/categories", None, ALL),
     "questions.category": ("GET", lambda w: "/categories/feelings", None, ALL),
     "questions.tag": ("GET", lambda w: "/tags/sleep", None, ALL),
+    # Old addresses of imported sites: public redirects (a 404 when nothing was imported there).
+    "legacy.post": ("GET", lambda w: "/12345/an-old-question", None, ALL),
+    "legacy.user": ("GET", lambda w: "/user/old-handle", None, ALL),
+    "legacy.category": ("GET", lambda w: "/questions/old-parent/old-child", None, ALL),
+    "legacy.tag": ("GET", lambda w: "/tag/old-tag", None, ALL),
     "questions.new": ("GET", lambda w: "/ask", None, ALL),
     "questions.create": ("POST", lambda w: "/ask",
                          lambda w: {"title": "How do I ask for help at work?", "body": "", "category": str(w["category"])},

@@ -1,6 +1,7 @@
 """All models, imported so SQLAlchemy and Alembic see every table."""
 from forum.models.category import MAX_DEPTH, Category
 from forum.models.credential import CREDENTIAL_KINDS, CREDENTIAL_STATES, Credential
+from forum.models.import_redirect import REDIRECT_KINDS, ImportRedirect
 from forum.models.moderation import ModerationAction
 from forum.models.notification import FOLLOW_TARGETS, Follow, Job, Notification, OutboxMessage
 from forum.models.post import STATUSES, Answer, Comment, Post, Question
@@ -27,4 +28,5 @@ __all__ = [
     "QUEUE_STATES", "QueueItem", "RiskReport", "Sanction", "Comment", "Level", "MAX_DEPTH", "MAX_TAGS", "ModerationAction", "Post",
     "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
     "Vote", "post_tags", "utcnow",
+    "ImportRedirect", "REDIRECT_KINDS",
 ]

@@ -1,4 +1,6 @@
 """Questions, answers and comments: one table, single-table inheritance."""
+import json
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +95,8 @@ class Post(db.Model):
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     #: Private: the poster's address, for admins only.
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    #: JSON: the licence attribution an imported post must show (Stack Exchange's CC BY-SA).
+    attribution: Mapped[str | None] = mapped_column(Text)
 
     author = relationship("User", foreign_keys=[author_id], lazy="raise")
     edited_by = relationship("User", foreign_keys=[edited_by_id], lazy="raise")
@@ -103,6 +107,11 @@ class Post(db.Model):
     @property
     def is_visible(self):
         return self.status == "visible"
+
+    @property
+    def attribution_info(self):
+        """The attribution as a dict (site, url, author, author_url, license, license_url), or None."""
+        return json.loads(self.attribution) if self.attribution else None
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.id}>"

@@ -1,5 +1,6 @@
 """Accounts: registration, email confirmation, login, passwords and sessions."""
 import gzip
+import hashlib
 import hmac
 import re
 from functools import lru_cache
@@ -68,6 +69,36 @@ def hash_password(password):
     """Hash a password with Werkzeug's scrypt (or the test config's faster method)."""
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     return generate_password_hash(password, method=method)
+
+
+def verify_password(stored, password):
+    """Check ``password`` against a stored hash: the forum's own, or one kept by an import.
+
+    Imported Question2Answer members keep their bcrypt hash ("$2y$...", 1.5 and later)
+    or their salted SHA-1 ("q2a-sha1$<salt hex>$<check hex>", before 1.5) until they
+    log in (``authenticate`` then rehashes). Bcrypt reads at most 72 bytes, as PHP does.
+    """
+    password = password or ""
+    if not stored:
+        return False
+    if stored.startswith("$2"):
+        import bcrypt
+
+        try:
+            return bcrypt.checkpw(password.encode("utf-8")[:72], stored.encode("ascii"))
+        except ValueError:
+            return False
+    if stored.startswith("q2a-sha1$"):
+        _, salt, check = stored.split("$", 2)
+        salt = bytes.fromhex(salt)
+        digest = hashlib.sha1(salt[:8] + password.encode("utf-8") + salt[8:]).hexdigest()
+        return hmac.compare_digest(digest, check)
+    return check_password_hash(stored, password)
+
+
+def is_imported_hash(stored):
+    """Tell whether a stored hash is an imported one, to be replaced at the next login."""
+    return bool(stored) and stored.startswith(("$2", "q2a-sha1$"))
 
 
 def username_taken(username):
@@ -216,7 +247,7 @@ def request_email_change(user, current_password, new_address):
     """
     new_address = (new_address or "").strip()
     errors = {}
-    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+    if not user.password_hash or not verify_password(user.password_hash, current_password):
         errors["current_password"] = ["That is not your current password."]
     if not new_address:
         errors["email"] = ["Enter the new address."]
@@ -288,8 +319,11 @@ def authenticate(username, password):
             _DUMMY_HASH = hash_password("not a real password, just for timing")
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
+    if not verify_password(user.password_hash, password):
         return None
+    if is_imported_hash(user.password_hash):
+        user.password_hash = hash_password(password)  # the import's hash, replaced at first login
+        db.session.flush()
     return user
 
 
@@ -305,7 +339,7 @@ def change_password(user, current_password, new_password):
     :raise ValidationFailed: when the current password is wrong or the new one is weak.
     """
     errors = {}
-    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+    if not user.password_hash or not verify_password(user.password_hash, current_password):
         errors["current_password"] = ["That is not your current password."]
     if problems := password_problems(new_password, user.username):
         errors["new_password"] = problems

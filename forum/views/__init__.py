@@ -28,6 +28,10 @@ def register_blueprints(app):
                    feeds, credentials):
         app.register_blueprint(module.bp)
 
+    from forum.views import legacy  # old addresses of imported sites (after the others: catch-all paths)
+
+    app.register_blueprint(legacy.bp)
+
     from forum.views import guards
 
     guards.init_app(app)

@@ -183,6 +183,10 @@ def login():
     accounts.record_login(user)
     db.session.commit()
     login_user(user, remember=form.remember.data)
+    if accounts.password_problems(form.password.data, user.username):
+        # Rules apply when a password is set; an older one (e.g. imported) is only flagged.
+        flash("Your password is weaker than this site asks for; please choose a new one "
+              "under Account → Password.", "warning")
     return redirect(safe_next(next_url, url_for("questions.index")))
 
 

@@ -17,8 +17,27 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('import_redirects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_key', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('old_path', sa.String(length=300), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_redirects')),
+    sa.UniqueConstraint('import_key', name=op.f('uq_import_redirects_import_key'))
+    )
+    with op.batch_alter_table('import_redirects', schema=None) as batch_op:
+        batch_op.create_index('ix_import_redirects_kind_old_path', ['kind', 'old_path'], unique=False)
+
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attribution', sa.Text(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_column('attribution')
+
+    with op.batch_alter_table('import_redirects', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_redirects_kind_old_path')
+
+    op.drop_table('import_redirects')

@@ -1,0 +1,1 @@
+"""Importers that move another site's content into the forum (Question2Answer, Stack Exchange)."""
