@@ -5,7 +5,7 @@ Jinja globals; services call them where a rule must hold for the CLI too.
 """
 from flask import abort
 
-from forum.models import Level
+from forum.models import Level, utcnow
 from forum.services import settings
 
 __all__ = ["Level", "require"]
@@ -92,6 +92,20 @@ def can_set_level(actor, target, level):
 
 def guests_may_post():
     return bool(settings.get("guests_may_post"))
+
+
+def is_new_member(user):
+    """Tell whether a member is still new: level basic and few points or a young account.
+
+    New members (and guests) get stricter posting rules: fewer links per post and
+    smaller rate-limit allowances. The thresholds are admin settings.
+    """
+    if not is_member(user) or level_of(user) > Level.BASIC:
+        return False
+    if user.points < settings.get("new_member_points"):
+        return True
+    created = user.created_at
+    return created is None or (utcnow() - created).days < settings.get("new_member_days")
 
 
 def can_ask_question(user):

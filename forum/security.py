@@ -1,10 +1,16 @@
 """Security defaults: response headers, the CSRF failure page, error pages."""
 import logging
+import time
 import uuid
 
-from flask import abort, current_app, g, jsonify, render_template, request
+from flask import abort, current_app, g, jsonify, render_template, request, session
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from wtforms import PasswordField
+from wtforms.fields.core import UnboundField
+
+from forum import security_log
 
 log = logging.getLogger("forum.security")
 
@@ -37,6 +43,26 @@ def rerender_on_csrf_error(view):
     return view
 
 
+#: Pages under these paths are private (or carry one-time tokens in the URL): never cached.
+PRIVATE_PREFIXES = ("/account", "/admin", "/moderation", "/notifications", "/updates", "/password",
+                    "/verify", "/unsubscribe")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _is_private():
+    """A page is private when a view says so, when its path is, or when a member is logged in.
+
+    A logged-in member's pages show their own state (drafts awaiting approval, their
+    inbox count), so no shared cache or back-button history on a shared device keeps them.
+    The session is read, not current_user, so this costs no query.
+    """
+    if request.endpoint == "static":
+        return False
+    if getattr(g, "private_page", False) or request.path.startswith(PRIVATE_PREFIXES):
+        return True
+    return bool(session.get("_user_id"))
+
+
 def _set_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -44,8 +70,8 @@ def _set_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("ENV_NAME") == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if getattr(g, "private_page", False):
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if _is_private():
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -57,6 +83,7 @@ def render_error(status, message=None):
 
 
 def _handle_csrf_error(error):
+    security_log.refused(400, "csrf")
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "rerender_on_csrf_error", False):
         g.csrf_failed = True
@@ -83,14 +110,81 @@ def _handle_http_error(error):
     # Our own abort(..., "message") descriptions are for people; Werkzeug's defaults are not.
     custom = error.description != type(error).description
     message = error.description if custom else None
+    if error.code == 403:
+        security_log.refused(403, "permission")
     if error.code == 429:
+        security_log.refused(429, "rate limit")
         message = RATE_LIMIT_MESSAGES.get(error.description) or (
-            "You've done that many times in a short while. Please wait a minute and "
-            "try again; nothing you typed was lost if you go back."
+            "You've done that many times in a short while. Please wait a little and "
+            "try again; nothing you typed is lost."
         )
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=message or ERROR_TITLES.get(error.code, "Error")), error.code
+    if error.code == 429:
+        return _render_rate_limited(message)
     return render_error(error.code, message)
+
+
+def _secret_field_names():
+    """Every form field name that is a password somewhere: never echoed back into a page."""
+    names = set()
+    stack = list(FlaskForm.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        for name in dir(cls):
+            field = getattr(cls, name, None)
+            if isinstance(field, UnboundField) and issubclass(field.field_class, PasswordField):
+                names.add(name)
+    return names
+
+
+def _typed_fields():
+    """The fields of the refused form as (name, value, kind), passwords and the CSRF token left out.
+
+    ``kind`` is "hidden" for values the person never typed (tokens, flags), "text" for one
+    line and "textarea" for the rest.
+    """
+    if request.method != "POST":
+        return []
+    secret = _secret_field_names()
+    hidden = {"submission_token", "reviewed", "crisis_ack", "next"}
+    fields = []
+    for name, value in request.form.items(multi=True):
+        if name == "csrf_token" or name in secret or "password" in name:
+            continue
+        if name in hidden or name.endswith("_token"):
+            kind = "hidden"
+        elif "\n" in value or len(value) > 80:
+            kind = "textarea"
+        else:
+            kind = "text"
+        fields.append((name, value, kind))
+    return fields
+
+
+def _retry_after():
+    """Seconds until the breached limit resets, or None when the limiter cannot tell."""
+    from forum.extensions import limiter
+
+    try:
+        breached = [limit for limit in limiter.current_limits if limit.breached]
+        reset = min(limit.reset_at for limit in breached)
+    except Exception:  # noqa: BLE001 - the page must render even if the storage is gone
+        return None
+    return max(1, int(reset - time.time()))
+
+
+def _render_rate_limited(message):
+    """The 429 page: a human message and, for a form, what was typed, ready to send again."""
+    retry = _retry_after()
+    response = current_app.make_response((render_template(
+        "errors/rate_limited.html", status=429, title=ERROR_TITLES[429], message=message,
+        fields=_typed_fields(), retry_minutes=None if retry is None else max(1, round(retry / 60)),
+    ), 429))
+    if retry is not None:
+        response.headers["Retry-After"] = str(retry)
+    return response
 
 
 def _handle_unexpected(error):
@@ -112,6 +206,7 @@ def _refuse_nul_bytes():
 
 
 def init_app(app):
+    security_log.init_app(app)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_set_headers)
     app.register_error_handler(CSRFError, _handle_csrf_error)

@@ -95,8 +95,9 @@ class Source:
     def count(self, sql, args=None):
         return next(iter(self.query(sql, args)[0].values()))
 
-    def batches(self, sql, key, args=(), size=common.BATCH):
+    def batches(self, sql, key, args=(), size=None):
         """Yield lists of rows of ``sql`` (with "AND {key} > %s" appended) in ``key`` order."""
+        size = size or common.BATCH
         last = -1
         while True:
             rows = self.query(f"{sql} AND {key} > %s ORDER BY {key} LIMIT {int(size)}", (*args, last))

@@ -1,5 +1,7 @@
-"""What every new post shares: body rules, rendering, guests, revision 1, one-time tokens."""
+"""What every new post shares: body rules, rendering, guests, revision 1, one-time tokens, spam rules."""
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -7,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.markup import RENDERER_VERSION, render_markdown
 from forum.models import Post, Revision, utcnow
+from forum.permissions import is_new_member
 from forum.services import approval, points, safety, settings
 from forum.services.errors import ValidationFailed
 from forum.services.users import guest_name_problems
@@ -115,15 +118,73 @@ def anon_number_for(author, question_id):
     return max((number for _, number in rows), default=0) + 1
 
 
+#: The same text from the same author within this window is a repeat, not a new post.
+REPEAT_WINDOW = timedelta(minutes=5)
+_LINK = re.compile(r"<a\s", re.IGNORECASE)
+
+
+def count_links(body_html):
+    """Count the links in rendered HTML (remote images are rendered as links too)."""
+    return len(_LINK.findall(body_html or ""))
+
+
+def check_links(author, body_html, errors):
+    """Refuse more than ``new_member_max_links`` links from a guest or a new member."""
+    if author is not None and not is_new_member(author):
+        return
+    maximum = settings.get("new_member_max_links")
+    found = count_links(body_html)
+    if found > maximum:
+        who = "guests" if author is None else "new members"
+        errors.setdefault("body", []).append(
+            f"This has {found} links; posts by {who} may hold at most {maximum}, to keep spam out. "
+            "Please remove some (your text is kept).")
+
+
+def check_repeat(author, ip_address, title, body, now, errors):
+    """Refuse the same text from the same author (a guest: the same address) within REPEAT_WINDOW.
+
+    A double click carries the same one-time token and is answered with the first post
+    (DuplicateSubmission); this catches the same text sent again as a new submission.
+    """
+    if author is not None:
+        same_author = Post.author_id == author.id
+    elif ip_address:
+        same_author = Post.author_id.is_(None) & (Post.ip_address == ip_address)
+    else:
+        return
+    same_title = Post.title.is_(None) if title is None else Post.title == title
+    earlier = db.session.scalar(
+        select(Post.id).where(same_author, same_title, Post.body == body,
+                              Post.created_at >= now - REPEAT_WINDOW).limit(1)
+    )
+    if earlier is not None:
+        errors.setdefault("body", []).append(
+            "You posted this same text a moment ago. Please wait a few minutes before posting it "
+            "again, or change it.")
+
+
 def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags="", anonymous=False,
              **fields):
     """Add a post with its rendered HTML and its revision 1, and flush.
 
+    Posts sent over the web (they carry the sender's ``ip_address``) also pass the
+    anti-spam rules: at most ``new_member_max_links`` links from guests and new members,
+    and no repeat of the same text within REPEAT_WINDOW. Imports, the demo and test
+    factories write no address and skip them.
+
     :raise DuplicateSubmission: when ``token`` was already used (a double submit).
+    :raise ValidationFailed: with a ``body`` error when an anti-spam rule refuses it.
     """
     if (existing := find_by_token(token)) is not None:
         raise DuplicateSubmission(existing)
     now = fields.pop("created_at", None) or utcnow()
+    body_html = render_markdown(body)
+    if ip_address is not None:
+        errors = {}
+        check_links(author, body_html, errors)
+        check_repeat(author, ip_address, fields.get("title"), body, now, errors)
+        raise_if(errors)
     cause = approval.hold_reason(author, fields.get("title") or "", body)
     if cause:
         fields["status"] = "queued"
@@ -135,7 +196,7 @@ def new_post(cls, *, author, guest, body, token, ip_address=None, revision_tags=
         guest_name=guest.name if author is None else None,
         guest_email=guest.email if author is None else None,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         body_renderer_version=RENDERER_VERSION,
         submission_token=token or None,
         ip_address=ip_address,

@@ -278,6 +278,20 @@ SPECS["crisis_resources"] = SettingSpec(
     help="Empty means the bundled list (forum/data/crisis_resources.json).",
 )
 
+#: Who counts as a new member (level basic and below the points or younger than the days),
+#: and how many links such a member's (or a guest's) post may hold. See permissions.is_new_member.
+NEW_MEMBER_SPECS = [
+    SettingSpec("new_member_points", int, 200, "New members: below this many points", minimum=0,
+                maximum=1_000_000, help="Members of level basic below these points, or whose account is "
+                "younger than the days below, get stricter posting limits."),
+    SettingSpec("new_member_days", int, 7, "New members: accounts younger than this many days",
+                minimum=0, maximum=365),
+    SettingSpec("new_member_max_links", int, 2, "Links a new member's or guest's post may hold",
+                minimum=0, maximum=100),
+]
+SPECS.update({spec.key: spec for spec in NEW_MEMBER_SPECS})
+GENERAL_SPECS.update({spec.key: spec for spec in NEW_MEMBER_SPECS})
+
 SPECS["ip_retention_days"] = SettingSpec(
     "ip_retention_days", int, 90, "Keep posters' IP addresses for this many days", minimum=1, maximum=3650,
     help="Older addresses are erased by the worker every day.",

@@ -12,6 +12,7 @@ from forum.security import rerender_on_csrf_error
 from forum.services import accounts, points, settings
 from forum.text import canonical
 from forum.views.forms_util import parse_id
+from forum.views.limits import staff_limit
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,6 +68,7 @@ def privileges_form():
 
 @bp.post("/<any(settings, points, privileges):page>")
 @rerender_on_csrf_error
+@staff_limit()
 def update_settings(page):
     require(can_change_settings(current_user))
     form = _form(page)
@@ -84,6 +86,7 @@ def update_settings(page):
 
 
 @bp.post("/points/preset")
+@staff_limit()
 def apply_points_preset():
     require(can_change_settings(current_user))
     if not ConfirmForm().validate_on_submit():
@@ -140,6 +143,7 @@ def user(username):
 
 @bp.post("/users/<username>/level")
 @rerender_on_csrf_error
+@staff_limit()
 def set_level(username):
     member = get_user_or_404(username)
     form = SetLevelForm()

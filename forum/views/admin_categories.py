@@ -17,6 +17,7 @@ from forum.security import rerender_on_csrf_error
 from forum.services import categories, category_admin
 from forum.services.errors import ServiceError
 from forum.views.forms_util import apply_errors, parse_id
+from forum.views.limits import staff_limit
 
 bp = Blueprint("admin_categories", __name__, url_prefix="/admin/categories")
 
@@ -90,6 +91,7 @@ def index():
 
 @bp.post("")
 @rerender_on_csrf_error
+@staff_limit()
 def create():
     form = CategoryForm()
     form.parent.choices = [TOP_LEVEL] + _choices()
@@ -118,6 +120,7 @@ def edit(category_id):
 
 @bp.post("/<int:category_id>")
 @rerender_on_csrf_error
+@staff_limit()
 def update(category_id):
     category = get_category_or_404(category_id)
     form = CategoryEditForm()
@@ -138,6 +141,7 @@ def update(category_id):
 
 @bp.post("/<int:category_id>/move")
 @rerender_on_csrf_error
+@staff_limit()
 def move(category_id):
     category = get_category_or_404(category_id)
     form = CategoryMoveForm()
@@ -158,6 +162,7 @@ def move(category_id):
 
 
 @bp.post("/<int:category_id>/position")
+@staff_limit()
 def reorder(category_id):
     category = get_category_or_404(category_id)
     form = CategoryReorderForm()
@@ -178,6 +183,7 @@ def reorder(category_id):
 
 @bp.post("/<int:category_id>/merge")
 @rerender_on_csrf_error
+@staff_limit()
 def merge(category_id):
     source = get_category_or_404(category_id)
     form = CategoryMergeForm()
@@ -199,6 +205,7 @@ def merge(category_id):
 
 
 @bp.post("/<int:category_id>/delete")
+@staff_limit()
 def delete(category_id):
     category = get_category_or_404(category_id)
     if not ConfirmForm().validate_on_submit():

@@ -21,6 +21,7 @@ from forum.views.forms_util import (
     remember_guest_post,
     wants_to_edit_again,
 )
+from forum.views.limits import by_trust
 from forum.views.questions import get_visible_question_or_404, new_token, render_show
 
 bp = Blueprint("answers", __name__)
@@ -35,7 +36,8 @@ def _guest(form):
 
 
 @bp.post("/questions/<int:question_id>/answers")
-@limiter.limit("20 per hour;60 per day", key_func=lambda: client_ip())
+@limiter.limit(by_trust(guest="5 per hour;20 per day", new="10 per hour;40 per day",
+                        member="20 per hour;60 per day"), key_func=lambda: client_ip())
 @rerender_on_csrf_error
 def create(question_id):
     question = get_visible_question_or_404(question_id)
@@ -96,7 +98,8 @@ def new_comment(post_id):
 
 
 @bp.post("/posts/<int:post_id>/comments")
-@limiter.limit("30 per hour;100 per day", key_func=lambda: client_ip())
+@limiter.limit(by_trust(guest="10 per hour;30 per day", new="15 per hour;50 per day",
+                        member="30 per hour;100 per day"), key_func=lambda: client_ip())
 @rerender_on_csrf_error
 def comment(post_id):
     parent, question = get_commentable_or_404(post_id)

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from forum import security_log
 from forum.extensions import db, limiter, login_manager
 from forum.forms import (
     ChangeEmailForm,
@@ -31,6 +32,7 @@ from forum.services.errors import Conflict, ValidationFailed
 from forum.text import canonical
 from forum.urls import safe_next
 from forum.views.forms_util import apply_errors
+from forum.views.limits import account_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -148,6 +150,7 @@ def verify_email(token):
         flash("Thank you: your address is confirmed and your account is ready.", "success")
         return redirect(url_for("questions.index"))
     if outcome == "changed":
+        security_log.email_changed(user)
         flash(f"Your email address is now {user.email}.", "success")
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(url_for("auth.account"))
@@ -173,6 +176,7 @@ def login():
         return render_template("auth/login.html", form=form, next=next_url), 400
     user = accounts.authenticate(form.username.data, form.password.data)
     if user is None:
+        security_log.login_failed(form.username.data)
         form.password.errors = ["Wrong username or password."]
         return render_template("auth/login.html", form=form, next=next_url), 400
     if accounts.needs_verification(user):
@@ -183,6 +187,7 @@ def login():
     accounts.record_login(user)
     db.session.commit()
     login_user(user, remember=form.remember.data)
+    security_log.login(user)
     if accounts.password_problems(form.password.data, user.username):
         # Rules apply when a password is set; an older one (e.g. imported) is only flagged.
         flash("Your password is weaker than this site asks for; please choose a new one "
@@ -191,7 +196,10 @@ def login():
 
 
 @bp.post("/logout")
+@account_limit()
 def logout():
+    if current_user.is_authenticated:
+        security_log.logout(current_user)
     logout_user()
     flash("You have logged out.", "info")
     return redirect(url_for("questions.index"))
@@ -240,8 +248,9 @@ def reset_password(token):
         payload = account_emails.read_reset_token(token)
         accounts.get_reset_user(payload)
         if form.validate_on_submit():
-            accounts.reset_password(payload, form.new_password.data)
+            user = accounts.reset_password(payload, form.new_password.data)
             db.session.commit()
+            security_log.password_changed(user, "reset")
             logout_user()
             flash("Your new password is set and every session has been ended. Log in with it now.",
                   "success")
@@ -285,6 +294,7 @@ def change_password():
             apply_errors(form, error)
         else:
             db.session.commit()
+            security_log.password_changed(current_user, "account")
             login_user(current_user._get_current_object())  # keep this session alive
             flash("Your password has been changed and other sessions have been ended.", "success")
             return redirect(url_for("auth.account"))
@@ -305,6 +315,7 @@ def change_email():
             apply_errors(form, error)
         else:
             db.session.commit()
+            security_log.email_change_requested(current_user)
             flash(f"We've sent a link to {form.email.data}. Your address changes when you open "
                   "it; until then we keep using your current one.", "success")
             return redirect(url_for("auth.account"))
@@ -313,9 +324,11 @@ def change_email():
 
 @bp.post("/account/logout-everywhere")
 @login_required
+@account_limit()
 def logout_everywhere():
     accounts.end_all_sessions(current_user)
     db.session.commit()
+    security_log.logout_everywhere(current_user)
     logout_user()
     flash("You have been logged out on every device.", "info")
     return redirect(url_for("auth.login_form"))

@@ -21,6 +21,7 @@ from forum.urls import question_url
 from forum.views.answers import post_location
 from forum.views.edits import get_post_or_404
 from forum.views.forms_util import apply_errors, parse_id
+from forum.views.limits import staff_limit
 
 bp = Blueprint("curation", __name__)
 
@@ -62,6 +63,7 @@ def moderate(post_id):
 
 @bp.post("/posts/<int:post_id>/<any(hide, unhide, delete, undelete):action>")
 @rerender_on_csrf_error
+@staff_limit()
 def change_status(post_id, action):
     post = get_post_or_404(post_id)
     service, permission, done = STATUS_ACTIONS[action]
@@ -86,6 +88,7 @@ def change_status(post_id, action):
 
 @bp.post("/questions/<int:question_id>/close")
 @rerender_on_csrf_error
+@staff_limit()
 def close(question_id):
     question = get_post_or_404(question_id)
     require(isinstance(question, Question) and can_close_question(current_user, question))
@@ -110,6 +113,7 @@ def close(question_id):
 
 
 @bp.post("/questions/<int:question_id>/reopen")
+@staff_limit()
 def reopen(question_id):
     question = get_post_or_404(question_id)
     require(isinstance(question, Question) and can_close_question(current_user, question))
@@ -129,6 +133,7 @@ def reopen(question_id):
 
 @bp.post("/questions/<int:question_id>/merge")
 @rerender_on_csrf_error
+@staff_limit()
 def merge(question_id):
     duplicate = get_post_or_404(question_id)
     require(isinstance(duplicate, Question) and can_moderate_post(current_user, duplicate))
@@ -164,6 +169,7 @@ def reveal_form(post_id):
 
 @bp.post("/posts/<int:post_id>/reveal")
 @rerender_on_csrf_error
+@staff_limit()
 def reveal(post_id):
     post = get_post_or_404(post_id)
     require(can_reveal_author(current_user, post))

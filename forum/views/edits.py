@@ -27,6 +27,7 @@ from forum.views.forms_util import (
     parse_id,
     wants_to_edit_again,
 )
+from forum.views.limits import staff_limit
 
 bp = Blueprint("edits", __name__)
 
@@ -174,11 +175,13 @@ def _revision_step(post_id, number, act, done):
 
 
 @bp.post("/posts/<int:post_id>/revisions/<int:number>/rollback")
+@staff_limit()
 def rollback(post_id, number):
     return _revision_step(post_id, number, editing.rollback_to, f"Rolled back to revision {number}.")
 
 
 @bp.post("/posts/<int:post_id>/revisions/<int:number>/redact")
+@staff_limit()
 def redact(post_id, number):
     return _revision_step(post_id, number, editing.redact_revision,
                           f"Revision {number} is now visible to moderators only.")

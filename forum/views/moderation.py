@@ -10,6 +10,7 @@ from forum.services import audit, moderation, queue
 from forum.services import flags as flags_service
 from forum.services.errors import ValidationFailed
 from forum.views.forms_util import parse_id
+from forum.views.limits import staff_limit
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -69,6 +70,7 @@ def queue_item(item_id):
 
 
 @bp.post("/queue/<int:item_id>/<any(claim, resolve, escalate):step>")
+@staff_limit()
 def queue_step(item_id, step):
     require(can_see_queues(current_user))
     item = _item_or_404(item_id)

@@ -10,6 +10,7 @@ from forum.services import mail as mail_service
 from forum.services.errors import ValidationFailed
 from forum.urls import safe_next
 from forum.views.forms_util import parse_id
+from forum.views.limits import account_limit
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("notifications", __name__)
@@ -41,6 +42,7 @@ def open_notification(notification_id):
 
 @bp.post("/notifications/read")
 @login_required
+@account_limit()
 def mark_read():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -55,6 +57,7 @@ def mark_read():
 
 @bp.post("/notifications/preferences")
 @login_required
+@account_limit()
 def preferences():
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -24,6 +24,7 @@ from forum.views.forms_util import (
     viewer_id,
     wants_to_edit_again,
 )
+from forum.views.limits import by_trust
 
 bp = Blueprint("questions", __name__)
 
@@ -99,7 +100,8 @@ def new():
 
 
 @bp.post("/ask")
-@limiter.limit("10 per hour;30 per day", key_func=lambda: client_ip())
+@limiter.limit(by_trust(guest="3 per hour;10 per day", new="5 per hour;15 per day",
+                        member="10 per hour;30 per day"), key_func=lambda: client_ip())
 @rerender_on_csrf_error
 def create():
     require(can_ask_question(current_user))

@@ -11,6 +11,7 @@ from forum.services.errors import ValidationFailed
 from forum.views.answers import post_location
 from forum.views.edits import get_post_or_404
 from forum.views.forms_util import apply_errors, client_ip, parse_id
+from forum.views.limits import account_limit, staff_limit
 
 bp = Blueprint("safety", __name__)
 
@@ -59,6 +60,7 @@ def report(post_id):
 
 
 @bp.post("/moderation/queue/<int:item_id>/risk-level")
+@staff_limit()
 def risk_level(item_id):
     require(can_see_queues(current_user))
     item = queue.get_item(item_id)
@@ -96,6 +98,7 @@ def settings_form():
 @bp.post("/account/safety")
 @login_required
 @rerender_on_csrf_error
+@account_limit()
 def update_settings():
     form = SafetySettingsForm()
     if not form.validate_on_submit():
@@ -116,6 +119,7 @@ def update_settings():
 
 @bp.post("/account/break")
 @login_required
+@account_limit()
 def take_a_break():
     if not ConfirmForm().validate_on_submit():
         abort(400)

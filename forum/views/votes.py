@@ -10,6 +10,7 @@ from forum.services import selection, votes
 from forum.services.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.views.answers import post_location
 from forum.views.forms_util import client_ip, parse_id
+from forum.views.limits import account_limit
 from forum.views.questions import get_visible_question_or_404
 
 bp = Blueprint("votes", __name__)
@@ -60,6 +61,7 @@ def vote(post_id):
 
 
 @bp.post("/questions/<int:question_id>/best-answer")
+@account_limit()
 def select_best(question_id):
     question = get_visible_question_or_404(question_id)
     require(can_select_answer(current_user, question))
