@@ -185,6 +185,9 @@ def init_app(app):
     if app.testing and not app.config.get("FORUM_SECURITY_LOG"):
         destination = None  # tests read the lines through caplog
     _install_handler(destination)
+    # A logging config loaded later by a tool (Alembic's fileConfig disables existing
+    # loggers) must not silence the security log.
+    log.disabled = False
     if log.level == logging.NOTSET or log.level > logging.INFO:
         log.setLevel(logging.INFO)
     _listen_to_audit_entries()
