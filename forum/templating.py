@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from forum import permissions, urls
 from forum.services import categories, credentials, curation, notifications, safety, settings, users
@@ -65,6 +65,23 @@ def static_url(filename):
     return url_for("static", filename=filename, v=version)
 
 
+def cache_versioned_static(response):
+    """Let browsers keep a static file for a year when its URL names its current content hash."""
+    version = request.args.get("v")
+    if request.endpoint == "static" and version and response.status_code == 200:
+        path = Path(current_app.static_folder) / (request.view_args or {}).get("filename", "")
+        try:
+            current = _file_hash(str(path))
+        except OSError:
+            return response
+        if version == current:
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = 31_536_000
+            response.cache_control.immutable = True
+    return response
+
+
 def show_guidelines():
     """Show the posting guidelines open on forms for guests and for a member's first posts."""
     from flask_login import current_user
@@ -100,5 +117,6 @@ def init_app(app):
     app.jinja_env.filters.update(
         time_ago=time_ago, compact=compact_number, signed=signed, iso=iso
     )
+    app.after_request(cache_versioned_static)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -43,7 +43,7 @@ def test_key_pages_have_no_serious_axe_violations(live_server, browser):
     pages = seed_key_pages()
     ARTIFACTS.mkdir(exist_ok=True)
     tabs = {}
-    failures, notes, overflow = [], [], []
+    failures, notes, overflow, misplaced = [], [], [], []
     try:
         for key_page in pages:
             if key_page.viewer not in tabs:
@@ -57,6 +57,9 @@ def test_key_pages_have_no_serious_axe_violations(live_server, browser):
                 tab.emulate_media(color_scheme="light")
                 response = tab.goto(live_server.url + key_page.path)
                 assert response.status == 200, f"{key_page.path} at {width}px: HTTP {response.status}"
+                first_links = tab.locator("header a").all_text_contents()[:2]
+                if first_links[1:] != ["Need help now?"]:
+                    misplaced.append(f"{key_page.name}: the header starts with {first_links}")
                 if width == 360:
                     scroll_width = tab.evaluate("document.documentElement.scrollWidth")
                     if scroll_width > 360:
@@ -75,9 +78,10 @@ def test_key_pages_have_no_serious_axe_violations(live_server, browser):
     print(f"screenshots: {ARTIFACTS}")
     for note in notes:
         print(f"axe (not failing): {note}")
-    problems = failures + overflow
+    problems = failures + overflow + misplaced
     assert not problems, f"{len(failures)} serious or critical axe violation(s), " \
-        f"{len(overflow)} page(s) wider than 360px:\n" + "\n".join(problems)
+        f"{len(overflow)} page(s) wider than 360px, {len(misplaced)} without the help link " \
+        "right after the site name:\n" + "\n".join(problems)
 
 
 def test_axe_finds_a_missing_label_and_low_contrast(page):
@@ -86,3 +90,47 @@ def test_axe_finds_a_missing_label_and_low_contrast(page):
                      '<input type="text"><p style="color:#bbb;background:#fff">faint</p></main></body></html>')
     found = {(v["id"], v["impact"]) for v in AXE.run(page).response["violations"]}
     assert ("label", "critical") in found and ("color-contrast", "serious") in found
+
+
+def test_the_skip_link_comes_first_and_focus_is_never_hidden(live_server, browser):
+    pages = {key_page.name: key_page for key_page in seed_key_pages()}
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    tab = context.new_page()
+    try:
+        log_in(tab, live_server.url, "alex")
+        tab.goto(live_server.url + pages["question"].path)
+        tab.keyboard.press("Tab")
+        assert tab.evaluate("document.activeElement.textContent") == "Skip to content"
+        tab.keyboard.press("Enter")
+        assert tab.evaluate("document.activeElement.id") == "content"
+        # Every control, reached by keyboard, is in view and not covered by anything.
+        hidden = []
+        for _ in range(80):
+            tab.keyboard.press("Tab")
+            state = tab.evaluate("""() => {
+                const el = document.activeElement;
+                if (el === document.body) return null;
+                const box = el.getBoundingClientRect();
+                const x = box.left + Math.min(box.width / 2, 4), y = box.top + box.height / 2;
+                const top = document.elementFromPoint(x, y);
+                return {name: el.outerHTML.slice(0, 120), seen: !!top && (el.contains(top) || top.contains(el)),
+                        width: box.width, height: box.height};
+            }""")
+            if state is None:
+                break
+            if not state["seen"]:
+                hidden.append(state["name"])
+        assert not hidden, "focused but hidden or covered:\n" + "\n".join(hidden)
+    finally:
+        context.close()
+
+
+def test_the_question_page_loads_one_stylesheet_and_one_script(live_server, page):
+    pages = {key_page.name: key_page for key_page in seed_key_pages()}
+    loaded = []
+    page.on("request", lambda request: loaded.append((request.resource_type, request.url)))
+    page.goto(live_server.url + pages["question"].path)
+    page.wait_for_load_state("networkidle")
+    kinds = [kind for kind, _ in loaded]
+    assert kinds.count("stylesheet") == 1 and kinds.count("script") == 1, loaded
+    assert not [url for kind, url in loaded if kind in ("font", "image", "media")], loaded

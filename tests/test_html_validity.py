@@ -22,6 +22,11 @@ VNU_DIR = Path(__file__).resolve().parent.parent / ".cache" / "vnu"
 VNU_JAR = VNU_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 #: The same pages again in an explicit theme, as remembered by the theme cookie.
 THEMED = (("home", "dark"), ("question", "light"))
+#: Forms sent back with errors, as a guest: name -> (path given the key pages, form data).
+WITH_ERRORS = {
+    "register-errors": (lambda pages: "/register", {"username": "sam", "email": "not an address", "confirm": "y"}),
+    "answer-errors": (lambda pages: pages["question"].path.rsplit("/", 1)[0] + "/answers", {"body": ""}),
+}
 
 
 def _unavailable(reason):
@@ -70,6 +75,11 @@ def _render_pages(app):
         response = client.get(page.path)
         assert response.status_code == 200, f"{page.path} answered {response.status_code}"
         rendered[f"{name}-{theme}" if theme else name] = response.get_data(as_text=True)
+    for name, (path, data) in WITH_ERRORS.items():
+        path = path(pages)
+        response = app.test_client().post(path, data=data)
+        assert response.status_code == 400, f"POST {path} answered {response.status_code}"
+        rendered[name] = response.get_data(as_text=True)
     return rendered
 
 
@@ -113,7 +123,8 @@ def _describe(message, html):
             f"    extract: {message.get('extract', '').strip()!r}\n    source: {source}")
 
 
-@pytest.mark.parametrize("name", list(PAGE_NAMES) + [f"{name}-{theme}" for name, theme in THEMED])
+@pytest.mark.parametrize("name", list(PAGE_NAMES) + [f"{name}-{theme}" for name, theme in THEMED]
+                         + list(WITH_ERRORS))
 def test_page_is_valid_html(html_report, name):
     report, rendered = html_report
     messages = report[name]

@@ -19,13 +19,14 @@ def register_blueprints(app):
         safety,
         sanctions,
         search,
+        theme,
         users,
         votes,
     )
 
     for module in (questions, answers, votes, edits, curation, flags, moderation, sanctions,
                    notifications, safety, auth, users, admin, admin_categories, admin_moderation, search,
-                   feeds, credentials):
+                   feeds, credentials, theme):
         app.register_blueprint(module.bp)
 
     from forum.views import legacy  # old addresses of imported sites (after the others: catch-all paths)

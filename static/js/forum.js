@@ -95,4 +95,33 @@
       region.appendChild(list);
     }
   })();
+
+  // The theme toggle: switch at once, and remember it through the same form post (a
+  // cookie the server reads). The button always offers the theme not shown now.
+  (function themeToggle() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button || !window.fetch) return;
+    var root = document.documentElement;
+    var system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+    function relabel() {
+      var shown = root.getAttribute("data-theme") || (system && system.matches ? "dark" : "light");
+      button.value = shown === "dark" ? "light" : "dark";
+      button.textContent = shown === "dark" ? "Light theme" : "Dark theme";
+    }
+    relabel();
+    if (system && system.addEventListener) system.addEventListener("change", relabel);
+    button.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(button.form);
+      data.set("theme", button.value);
+      root.setAttribute("data-theme", button.value);
+      relabel();
+      fetch(button.form.action, {
+        method: "POST",
+        body: data,
+        headers: { "Accept": "application/json", "X-CSRFToken": data.get("csrf_token") },
+        credentials: "same-origin"
+      }).catch(function () { /* shown for this page; remembered next time it works */ });
+    });
+  })();
 })();
