@@ -368,3 +368,22 @@ def test_the_question_page_costs_the_same_queries_with_many_verified_authors(app
         assert page.count("Verified counsellor, Ireland") == 2 * size and page.count(NOTE) == size
         counts[size] = counter.count
     assert counts[2] == counts[30] <= BUDGET, counts
+
+
+def _token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.csrf
+def test_a_forged_token_saves_nothing_and_keeps_what_was_typed(app, member):
+    client = app.test_client()
+    token = _token(html(client.get("/login")))
+    assert client.post("/login", data={"username": "alex", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    response = client.post("/account/credentials", data=dict(APPLICATION, csrf_token="forged"))
+    page = html(response)
+    assert response.status_code == 400 and "Your session had expired" in page
+    assert f'value="{NUMBER}"' in page and f'value="{BODY}"' in page
+    assert db.session.scalar(select(func.count(Credential.id))) == 0
+    good = client.post("/account/credentials", data=dict(APPLICATION, csrf_token=_token(page)))
+    assert good.status_code == 303 and db.session.scalar(select(func.count(Credential.id))) == 1
