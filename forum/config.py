@@ -47,6 +47,8 @@ class Config:
     OUTBOX_LEASE_SECONDS = 120
     #: Where ../shared lives (demo and reference data); optional and read-only.
     FORUM_SHARED_DIR = None
+    #: Set only by `make bench` (FORUM_BENCH=1): rate limits off for the run. See bench_mode().
+    BENCH_MODE = False
     TESTING = False
 
 
@@ -131,6 +133,7 @@ def finalise(app):
         # Wait for a writer instead of failing at once (busy_timeout is set per connection too).
         options.setdefault("connect_args", {"timeout": 5, "check_same_thread": False})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    bench_mode(app, env)
     if app.config.get("REDIS_URL") and not env.get("RATELIMIT_STORAGE_URI"):
         if app.config.get("RATELIMIT_STORAGE_URI") == "memory://":
             app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
@@ -144,6 +147,27 @@ def finalise(app):
                 "print(secrets.token_hex(32))')."
             )
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def bench_mode(app, env):
+    """Apply FORUM_BENCH: ``1`` switches rate limits off for a benchmark run; ``0`` or unset does not.
+
+    In production the environment variable is the only way in: BENCH_MODE set in a
+    settings file without FORUM_BENCH=1 stops the app, so a stray setting cannot lift a
+    live site's limits. (Duplicate posts are caught by one-time form tokens, which the benchmark
+    sends fresh on each post, so nothing else needs switching off.)
+    """
+    flag = env.get("FORUM_BENCH", "").strip()
+    if flag not in ("", "0", "1"):
+        raise ConfigError(f"FORUM_BENCH={flag!r}: use 1 (benchmark run: rate limits off) or 0.")
+    if flag == "1":
+        app.config["BENCH_MODE"] = True
+    elif app.config.get("BENCH_MODE") and app.config["ENV_NAME"] == "production":
+        raise ConfigError("BENCH_MODE is set but FORUM_BENCH=1 is not: production keeps its "
+                          "rate limits unless the benchmark's environment variable is given.")
+    if app.config["BENCH_MODE"]:
+        app.config["RATELIMIT_ENABLED"] = False
+        app.logger.warning("FORUM_BENCH=1: benchmark run, rate limits are off.")
 
 
 def instance_secret_key(instance_path):
