@@ -14,17 +14,9 @@ from sqlalchemy import update
 
 from forum.extensions import db
 from forum.models import Question
+from forum.services.redis_store import redis_client
 
 REDIS_KEY = "forum:views"
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=2)
 
 
 def _spool():
@@ -34,7 +26,7 @@ def _spool():
 def record_view(question_id):
     """Buffer one view of a question; never fails the request."""
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None:
             client.hincrby(REDIS_KEY, str(int(question_id)), 1)
             return
@@ -50,7 +42,7 @@ def record_view(question_id):
 def _take_buffered():
     """Atomically take what is buffered, so views recorded meanwhile are kept."""
     counts = Counter()
-    client = _redis()
+    client = redis_client()
     if client is not None:
         taking = f"{REDIS_KEY}:flushing:{os.getpid()}"
         if client.exists(REDIS_KEY) and client.renamenx(REDIS_KEY, taking):

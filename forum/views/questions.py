@@ -3,13 +3,32 @@ import secrets
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from forum.extensions import db, limiter
 from forum.forms import AnswerForm, AskForm
 from forum.models import Level
-from forum.permissions import at_least, can_answer_question, can_ask_question, can_view_post, require
+from forum.permissions import (
+    at_least,
+    can_answer_question,
+    can_ask_question,
+    can_view_post,
+    require,
+    session_posts,
+)
 from forum.security import rerender_on_csrf_error
-from forum.services import categories, credentials, curation, questions, safety, search, tags, viewcounts, votes
+from forum.services import (
+    categories,
+    credentials,
+    curation,
+    questions,
+    safety,
+    search,
+    tags,
+    thread_cache,
+    viewcounts,
+    votes,
+)
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest
 from forum.text import slugify
@@ -170,29 +189,47 @@ def _follow_merge(error):
 
 
 def render_show(question, answer_form=None, status=200):
-    thread = questions.load_thread(
-        question, viewer_id=viewer_id(), is_moderator=at_least(current_user, Level.MODERATOR),
-        page=page_arg(),
-    )
+    page = page_arg()
     if answer_form is None and can_answer_question(current_user, question):
         answer_form = AnswerForm(formdata=None)
     if answer_form is not None and not answer_form.submission_token.data:
         answer_form.submission_token.data = new_token()
+    original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
+    if original is not None and not can_view_post(current_user, original):
+        original = None
+    duplicates = curation.duplicates_of(question)
+    shared = {"question": question, "original": original, "duplicates": duplicates}
+    if current_user.is_authenticated or question.status != "visible" or session_posts():
+        # Members see their own votes and controls, moderators more, and a guest their
+        # own posts awaiting approval: rendered for them.
+        thread_html = None
+        shared.update(_thread_context(question, page))
+    else:
+        # Guests all see the same thread: rendered once per content version.
+        linked = [(q.id, q.title) for q in ([original] if original else []) + list(duplicates)]
+        thread_html = Markup(thread_cache.cached_html(
+            question, page, lambda: render_template("questions/_thread.html", **shared,
+                                                    **_thread_context(question, page)),
+            extra=linked))
+    return render_template(
+        "questions/show.html", answer_form=answer_form, thread_html=thread_html,
+        related=search.related_questions(question), **shared,
+    ), status
+
+
+def _thread_context(question, page):
+    """What the thread template needs for the current viewer."""
+    thread = questions.load_thread(
+        question, viewer_id=viewer_id(), is_moderator=at_least(current_user, Level.MODERATOR), page=page,
+    )
     my_votes = votes.votes_by(
         current_user if current_user.is_authenticated else None,
         [question.id] + [answer.id for answer in thread.answers],
     )
-    original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
-    if original is not None and not can_view_post(current_user, original):
-        original = None
     is_muted = safety.mute_filter(current_user)
     muted = {post.id for post in [question, *thread.answers] if is_muted and is_muted(post)}
     credentials.preload_for_posts([question, *thread.answers, *(c for cs in thread.comments.values() for c in cs)])
-    return render_template(
-        "questions/show.html", thread=thread, question=question, answer_form=answer_form, muted=muted,
-        my_votes=my_votes, original=original, duplicates=curation.duplicates_of(question),
-        related=search.related_questions(question),
-    ), status
+    return {"thread": thread, "my_votes": my_votes, "muted": muted}
 
 
 @bp.get("/questions/<int:question_id>")

@@ -101,4 +101,9 @@ def sitemap_part(part):
 
 
 def _xml(template, **context):
-    return Response(render_template(template, **context), mimetype="application/xml")
+    """An XML answer with an ETag of its content: crawlers that have it get a 304."""
+    response = Response(render_template(template, **context), mimetype="application/xml")
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
