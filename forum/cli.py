@@ -185,3 +185,61 @@ def reindex(batch):
     count = search.reindex_all(batch=batch, progress=progress)
     db.session.commit()
     click.echo(f"Search index rebuilt: {count} questions.")
+
+
+def _member(name_or_id):
+    """The member named ``name_or_id``, or with that id; exits when there is none."""
+    from forum.models import User
+
+    user = accounts.get_user_by_name(name_or_id)
+    if user is None and name_or_id.isascii() and name_or_id.isdigit():
+        user = db.session.get(User, int(name_or_id))
+    if user is None:
+        _fail(f"No member is called {name_or_id!r} or has that id.")
+    return user
+
+
+@forum_cli.command("export-user")
+@click.argument("member")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the ZIP (default: my-data-<id>.zip).")
+def export_user(member, output):
+    """Write a member's "Download my data" ZIP (by username or id)."""
+    from pathlib import Path
+
+    from forum.services import exports
+
+    user = _member(member)
+    path = Path(output or f"my-data-{user.id}.zip")
+    data = exports.archive(user)
+    db.session.rollback()
+    path.write_bytes(data)
+    path.chmod(0o600)
+    click.echo(f"Wrote {len(data):,} bytes to {path}.")
+
+
+@forum_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="List the accounts that would be purged; change nothing.")
+@click.option("--now", "now_member", metavar="MEMBER",
+              help="Purge this deleted account at once, without waiting for its grace period.")
+def purge(dry_run, now_member):
+    """Erase the personal data of deleted accounts whose grace period is over."""
+    from forum.services import deletion
+
+    if now_member:
+        user = _member(now_member)
+        if user.deleted_at is None or user.purged_at is not None:
+            _fail("Only a deleted account that is not purged yet can be purged.")
+        if dry_run:
+            click.echo(f"Would purge member {user.id}.")
+            return
+        name = deletion.purge_account(user)
+        db.session.commit()
+        click.echo(f"Purged member {user.id}; now {name}.")
+        return
+    done = deletion.purge_due(dry_run=dry_run)
+    if dry_run:
+        click.echo(f"Would purge {len(done)} accounts" + (f": ids {', '.join(map(str, done))}." if done else "."))
+        return
+    db.session.commit()
+    click.echo(f"Purged {len(done)} accounts.")

@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -496,4 +497,18 @@ class ResourcesForm(FlaskForm):
         "Crisis services (JSON)", validators=[Length(max=20_000)],
         description="A list of {\"country\", \"service\", \"contact\", \"checked\"} entries; "
         "“checked” is the date someone last confirmed the details.",
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    mode = RadioField(
+        "What should happen to your posts?",
+        choices=[SelectChoice("anonymise", "Keep them, shown as written by “deleted member”"),
+                 SelectChoice("remove", "Remove their titles and texts (others' answers, comments and "
+                                        "votes stay)")],
+        validators=[InputRequired("Choose what happens to your posts.")],
+    )
+    password = PasswordField(
+        "Your password", validators=[InputRequired("Enter your password to confirm it is you.")],
+        description="We ask again so nobody else can delete your account from an open session.",
     )

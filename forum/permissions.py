@@ -318,6 +318,18 @@ def can_decide_credential(user, credential):
     return can_review_credentials(user) and credential is not None and credential.user_id != user.id
 
 
+# --- One's own data and account -------------------------------------------------------
+
+def can_export_own_data(user):
+    """Every member, blocked ones too, may download what the forum holds about them."""
+    return is_member(user) and user.deleted_at is None
+
+
+def can_delete_own_account(user):
+    """Members with a password delete their own account (the password is asked again)."""
+    return is_member(user) and user.deleted_at is None and bool(user.password_hash)
+
+
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()

@@ -108,6 +108,7 @@ def init_app(app):
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
         display_name=users.display_name,
+        member_name=users.member_name,
         author_badge=credentials.author_badge,
         member_badge=credentials.badge_of,
         question_url=urls.question_url,

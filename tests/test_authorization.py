@@ -147,6 +147,13 @@ MATRIX = {
     "auth.reset_password_form": ("GET", lambda w: "/password/reset/not-a-token", None, ALL),
     "auth.reset_password": ("POST", lambda w: "/password/reset/not-a-token", lambda w: {}, ALL),
     "auth.change_email": ("POST", lambda w: "/account/email", lambda w: {}, MEMBERS),
+    # One's own data: every route acts on the logged-in member, none names an account.
+    "account_data.index": ("GET", lambda w: "/account/data", None, MEMBERS),
+    "account_data.request_export": ("POST", lambda w: "/account/data/export", lambda w: {}, MEMBERS),
+    "account_data.download": ("GET", lambda w: "/account/data/download/not-a-token", None, MEMBERS),
+    "account_data.delete_form": ("GET", lambda w: "/account/delete", None, MEMBERS),
+    "account_data.delete_account": ("POST", lambda w: "/account/delete",
+                                    lambda w: {"mode": "anonymise", "password": "not the password"}, MEMBERS),
     "users.index": ("GET", lambda w: "/users", None, ALL),
     "users.show": ("GET", lambda w: "/users/owner", None, ALL),
     "search.index": ("GET", lambda w: "/search?q=sleep&sort=newest", None, ALL),

@@ -67,11 +67,22 @@ class User(UserMixin, db.Model):
     risk_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Raised to end every session at once (log out everywhere, password change).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the member deleted their account: hidden at once, restored by logging in
+    #: within the grace period, purged after it (see services.deletion).
+    deleted_at = mapped_column(UTCDateTime)
+    #: What the member chose for their posts: "anonymise" or "remove".
+    deletion_mode: Mapped[str | None] = mapped_column(String(10))
+    #: When the purge erased the account's personal data (the row stays, pseudonymous).
+    purged_at = mapped_column(UTCDateTime)
 
     def get_id(self):
         # The epoch is part of the id Flask-Login stores in the session and the
         # remember cookie, so bumping it invalidates both.
         return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
 
     @property
     def level_enum(self):

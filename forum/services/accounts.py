@@ -60,7 +60,7 @@ def username_problems(username):
         return [f"Use {USERNAME_MIN} to {USERNAME_MAX} characters."]
     if has_control_characters(name) or not _USERNAME_RE.match(name):
         return ["Use letters, digits, and . - _ inside the name."]
-    if canonical(name) in RESERVED_NAMES:
+    if canonical(name) in RESERVED_NAMES or canonical(name).startswith("deleted-member"):
         return ["This name is reserved; please choose another."]
     return []
 
@@ -324,13 +324,29 @@ def authenticate(username, password):
     if is_imported_hash(user.password_hash):
         user.password_hash = hash_password(password)  # the import's hash, replaced at first login
         db.session.flush()
+    if user.deleted_at is not None:
+        from forum.services import deletion
+
+        # Within the grace period the right password restores the account (record_login).
+        if not deletion.in_grace(user):
+            return None
     return user
 
 
 def record_login(user):
-    """Note the time of a successful login."""
+    """Note the time of a successful login; restore a deleted account (in its grace period).
+
+    Returns True when the login restored a deleted account.
+    """
     user.last_login_at = utcnow()
+    restored = False
+    if user.deleted_at is not None:
+        from forum.services import deletion
+
+        deletion.restore_account(user)
+        restored = True
     db.session.flush()
+    return restored
 
 
 def change_password(user, current_password, new_password):
@@ -363,7 +379,7 @@ def load_session_user(session_id):
     if not user_id.isdigit() or not epoch.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
+    if user is None or user.session_epoch != int(epoch) or user.deleted_at is not None:
         return None
     return user
 

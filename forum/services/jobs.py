@@ -24,7 +24,7 @@ def send_digests():
     for follow_row, user in rows:
         by_user.setdefault(user, []).append(follow_row)
     for user, follows in by_user.items():
-        if not user.email or user.email_verified_at is None:
+        if not user.email or user.email_verified_at is None or user.deleted_at is not None:
             continue
         categories = [f.target_id for f in follows if f.target_type == "category"]
         tags = [f.target_id for f in follows if f.target_type == "tag"]
@@ -69,6 +69,26 @@ def optimize_database():
         db.session.execute(text("ANALYZE"))
 
 
+def build_data_exports():
+    """Build the "Download my data" archives members asked for."""
+    from forum.services import exports
+
+    exports.build_pending()
+
+
+def delete_expired_exports():
+    from forum.services import exports
+
+    exports.delete_expired()
+
+
+def purge_deleted_accounts():
+    """Erase the personal data of accounts deleted longer ago than the grace period."""
+    from forum.services import deletion
+
+    deletion.purge_due()
+
+
 def register():
     """Register the jobs (idempotent); later features add theirs here."""
     if "flush-views" not in JOBS:
@@ -76,3 +96,7 @@ def register():
         job("daily-digest", 24 * 3600)(send_digests)
         job("optimize-database", 24 * 3600)(optimize_database)
         job("purge-ip-addresses", 24 * 3600)(purge_ip_addresses)
+    if "build-data-exports" not in JOBS:
+        job("build-data-exports", 60)(build_data_exports)
+        job("delete-expired-exports", 3600)(delete_expired_exports)
+        job("purge-deleted-accounts", 24 * 3600)(purge_deleted_accounts)

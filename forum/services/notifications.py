@@ -57,8 +57,8 @@ def _delay():
 
 def notify_member(user, kind, post, text, email_kind=None, immediate=False):
     """Add an in-site notification and, if the member wants it, its email."""
-    if user is None:
-        return None
+    if user is None or user.deleted_at is not None:
+        return None  # a deleted account hears nothing, not even after a restore
     notification = Notification(user_id=user.id, kind=kind, post_id=post.id if post else None,
                                 text=text[:300])
     db.session.add(notification)

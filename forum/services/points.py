@@ -287,12 +287,14 @@ def top_members(limit=50, since: datetime | None = None):
     """Return [(user, points)] best first: all time, or earned since ``since``."""
     if since is None:
         users = db.session.scalars(
-            select(User).order_by(User.points.desc(), User.id).limit(limit)
+            select(User).where(User.deleted_at.is_(None))
+            .order_by(User.points.desc(), User.id).limit(limit)
         ).all()
         return [(user, user.points) for user in users]
     s = scheme()
     parts = components(since=since)
     scored = sorted(((total(p, s, with_base=False), uid) for uid, p in parts.items()), key=lambda x: (-x[0], x[1]))
     scored = [(points, uid) for points, uid in scored if points > 0][:limit]
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([uid for _, uid in scored])))}
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_([uid for _, uid in scored]), User.deleted_at.is_(None)))}
     return [(users[uid], points) for points, uid in scored if uid in users]

@@ -297,3 +297,10 @@ SPECS["ip_retention_days"] = SettingSpec(
     help="Older addresses are erased by the worker every day.",
 )
 GENERAL_SPECS["ip_retention_days"] = SPECS["ip_retention_days"]
+
+SPECS["account_deletion_grace_days"] = SettingSpec(
+    "account_deletion_grace_days", int, 21, "Days a deleted account can still be restored", minimum=1,
+    maximum=365, help="Logging in within this time undoes the deletion; after it the worker erases "
+                      "the account's personal data for good.",
+)
+GENERAL_SPECS["account_deletion_grace_days"] = SPECS["account_deletion_grace_days"]

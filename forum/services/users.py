@@ -31,6 +31,8 @@ class AuthorView:
 
 
 ANONYMOUS = AuthorView(name="Anonymous", is_guest=True)
+#: The author of a deleted account's posts: no link, no points (see services.deletion).
+DELETED_MEMBER = AuthorView(name="deleted member")
 
 
 def display_name(post, viewer=None):
@@ -48,7 +50,16 @@ def display_name(post, viewer=None):
             return AuthorView(name=post.guest_name, is_guest=True)
         return ANONYMOUS
     author = _loaded_author(post)
+    if author.deleted_at is not None:
+        return DELETED_MEMBER
     return AuthorView(name=author.username, user=author, points=author.points)
+
+
+def member_name(user):
+    """How a member is named where no post is involved ("edited by", revision history)."""
+    if user is None:
+        return ""
+    return DELETED_MEMBER.name if user.deleted_at is not None else user.username
 
 
 def _loaded_author(post):

@@ -3,6 +3,7 @@
 
 def register_blueprints(app):
     from forum.views import (
+        account_data,
         admin,
         admin_categories,
         admin_moderation,
@@ -32,6 +33,8 @@ def register_blueprints(app):
     from forum.views import legacy  # old addresses of imported sites (after the others: catch-all paths)
 
     app.register_blueprint(legacy.bp)
+
+    app.register_blueprint(account_data.bp)
 
     from forum.views import guards
 

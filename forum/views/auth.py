@@ -184,9 +184,12 @@ def login():
         g.private_page = True
         return render_template("auth/login.html", form=form, next=next_url, unverified=True,
                                resend_form=ResendVerificationForm(email=user.email)), 403
-    accounts.record_login(user)
+    restored = accounts.record_login(user)
     db.session.commit()
     login_user(user, remember=form.remember.data)
+    if restored:
+        flash("Welcome back: your account is restored, with your posts as they were. Nothing "
+              "will be deleted.", "success")
     security_log.login(user)
     if accounts.password_problems(form.password.data, user.username):
         # Rules apply when a password is set; an older one (e.g. imported) is only flagged.

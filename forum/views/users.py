@@ -15,7 +15,7 @@ def get_user_or_404(username):
     :raise 404: when there is no such member.
     """
     user = accounts.get_user_by_name(username)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         abort(404)
     return user
 
