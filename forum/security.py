@@ -6,11 +6,14 @@ import uuid
 from flask import abort, current_app, g, jsonify, render_template, request, session
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 from wtforms.fields.core import UnboundField
 
 from forum import security_log
+from forum.extensions import db
 
 log = logging.getLogger("forum.security")
 
@@ -193,6 +196,30 @@ def _handle_unexpected(error):
     return render_error(500, f"It has been logged as incident {incident}.")
 
 
+def _handle_database_unavailable(error):
+    """The database went away or is busy: a friendly 503 with an incident id, never a trace.
+
+    The log names the incident and the error's class only: the statement's parameters
+    may hold what someone was writing.
+    """
+    incident = uuid.uuid4().hex[:12]
+    cause = type(getattr(error, "orig", None) or error).__name__
+    log.error("database unavailable (%s), incident %s", cause, incident)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        db.session.remove()
+    message = (f"Nothing was saved; please try again in a moment. "
+               f"If it keeps happening, mention incident {incident}.")
+    try:
+        body, status = render_error(503, message)
+    except Exception:  # noqa: BLE001 - the page itself needs the database
+        body, status = f"{ERROR_TITLES[503]}. {message}\n", 503
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _refuse_nul_bytes():
     """No text anywhere may hold NUL: PostgreSQL refuses it, so refuse it first.
 
@@ -211,5 +238,7 @@ def init_app(app):
     app.after_request(_set_headers)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
+    for database_error in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(database_error, _handle_database_unavailable)
     if not app.debug and not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
