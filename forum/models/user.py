@@ -81,10 +81,6 @@ class User(UserMixin, db.Model):
         return f"{self.id}.{self.session_epoch}"
 
     @property
-    def is_deleted(self):
-        return self.deleted_at is not None
-
-    @property
     def level_enum(self):
         return Level(self.level) if self.level in Level._value2member_map_ else Level.BASIC
 
