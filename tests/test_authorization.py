@@ -26,6 +26,7 @@ def _body(text="A sincere and kind reply."):
 #: endpoint -> (method, url(world), form data(world) or None, roles allowed)
 MATRIX = {
     "static": ("GET", lambda w: "/static/css/forum.css", None, ALL),
+    "theme.edit": ("GET", lambda w: "/theme", None, ALL),
     "theme.update": ("POST", lambda w: "/theme", lambda w: {"theme": "dark"}, ALL),
     "questions.index": ("GET", lambda w: "/", None, ALL),
     "questions.unanswered": ("GET", lambda w: "/unanswered", None, ALL),

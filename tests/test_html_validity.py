@@ -26,6 +26,7 @@ THEMED = (("home", "dark"), ("question", "light"))
 WITH_ERRORS = {
     "register-errors": (lambda pages: "/register", {"username": "sam", "email": "not an address", "confirm": "y"}),
     "answer-errors": (lambda pages: pages["question"].path.rsplit("/", 1)[0] + "/answers", {"body": ""}),
+    "theme-errors": (lambda pages: "/theme", {"theme": "purple", "next": "/help"}),
 }
 
 

@@ -96,32 +96,28 @@
     }
   })();
 
-  // The theme toggle: switch at once, and remember it through the same form post (a
-  // cookie the server reads). The button always offers the theme not shown now.
+  // The theme toggle: the header's "Light or dark" link (a settings page without
+  // script) becomes a button that switches at once and remembers the choice in the
+  // cookie the server reads. The button always offers the theme not shown now.
   (function themeToggle() {
-    var button = document.querySelector(".theme-toggle");
-    if (!button || !window.fetch) return;
+    var link = document.querySelector("a.theme-toggle");
+    if (!link) return;
     var root = document.documentElement;
     var system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-    function relabel() {
-      var shown = root.getAttribute("data-theme") || (system && system.matches ? "dark" : "light");
-      button.value = shown === "dark" ? "light" : "dark";
-      button.textContent = shown === "dark" ? "Light theme" : "Dark theme";
-    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button theme-toggle";
+    function shown() { return root.getAttribute("data-theme") || (system && system.matches ? "dark" : "light"); }
+    function relabel() { button.textContent = shown() === "dark" ? "Light theme" : "Dark theme"; }
     relabel();
     if (system && system.addEventListener) system.addEventListener("change", relabel);
-    button.form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var data = new FormData(button.form);
-      data.set("theme", button.value);
-      root.setAttribute("data-theme", button.value);
+    button.addEventListener("click", function () {
+      var choice = shown() === "dark" ? "light" : "dark";
+      root.setAttribute("data-theme", choice);
+      document.cookie = "theme=" + choice + "; path=/; max-age=31536000; samesite=lax" +
+        (location.protocol === "https:" ? "; secure" : "");
       relabel();
-      fetch(button.form.action, {
-        method: "POST",
-        body: data,
-        headers: { "Accept": "application/json", "X-CSRFToken": data.get("csrf_token") },
-        credentials: "same-origin"
-      }).catch(function () { /* shown for this page; remembered next time it works */ });
     });
+    link.parentNode.replaceChild(button, link);
   })();
 })();
