@@ -140,6 +140,12 @@ def _hand_made_cases(cursor):
     ids["edited_question"] = _one(cursor, "SELECT MIN(postid) FROM qa_posts WHERE type = 'Q'")
     cursor.execute("UPDATE qa_posts SET updated = created + INTERVAL 1 HOUR, updatetype = 'E', lastuserid = 1 "
                    f"WHERE postid = {ids['edited_question']}")
+    cursor.execute("SELECT postid FROM qa_posts WHERE type = 'Q' ORDER BY postid LIMIT 3")
+    original, ids["duplicate"], ids["closed"] = [row[0] for row in cursor.fetchall()]
+    cursor.execute(f"UPDATE qa_posts SET closedbyid = {original} WHERE postid = {ids['duplicate']}")
+    cursor.execute("INSERT INTO qa_posts (postid, type, parentid, userid, created, content, format) "
+                   f"VALUES (99999980, 'NOTE', {ids['closed']}, 1, NOW(), 'Off topic here', '')")
+    cursor.execute(f"UPDATE qa_posts SET closedbyid = 99999980 WHERE postid = {ids['closed']}")
     cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
     cursor.execute("INSERT INTO qa_posts (postid, type, parentid, userid, created, content, format) "
                    "VALUES (99999990, 'C', 99999999, 2, NOW(), 'an orphan', '')")
@@ -224,6 +230,9 @@ def test_the_site_is_imported_with_points_passwords_and_old_links(runner, client
     edited = _post(ids["edited_question"])
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     assert edited.edited_at is not None and edited.edited_by_id == admin.id and admin.level == 120
+    duplicate, closed = _post(ids["duplicate"]), _post(ids["closed"])
+    assert duplicate.closed_reason == "duplicate" and duplicate.duplicate_of_id == _post(ids["edited_question"]).id
+    assert closed.closed_reason == "other" and closed.closed_note == "Off topic here" and closed.closed_at
     # Old addresses redirect permanently.
     old_id, title = counts["first_question"]
     response = client.get(f"/{old_id}/some-old-slug")

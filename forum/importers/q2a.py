@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pymysql
 import pymysql.cursors
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -104,7 +104,7 @@ class Source:
             if not rows:
                 return
             yield rows
-            last = rows[-1][key]
+            last = rows[-1][key.rsplit(".", 1)[-1]]
 
     def close(self):
         self.connection.close()
@@ -155,6 +155,7 @@ def import_site(url, prefix="qa_", jobs=1, progress=None, label=None):
             for kind in ("Q", "A", "C"):
                 _import_posts(source, state, report, steps, kind, render)
         _import_selections(source, state, report)
+        _import_closures(source, state, report)
         _import_votes(source, state, report, steps)
         drift = common.finish(label, progress=lambda stage: steps(stage, 1)(1))
         if source.has_points:
@@ -414,6 +415,35 @@ def _import_selections(source, state, report):
         changed = common.set_best_answers(pairs)
         report.imported["best answers"] += changed
         report.existing["best answers"] += len(pairs) - changed
+        db.session.commit()
+
+
+def _import_closures(source, state, report):
+    """Close questions Question2Answer closed: as duplicates (closedbyid is a question) or with a note."""
+    posts = Post.__table__
+    sql = ("SELECT q.postid, q.closedbyid, q.updated, q.created, c.type AS by_type, c.content AS note, "
+           "c.created AS noted FROM {p}posts q LEFT JOIN {p}posts c ON c.postid = q.closedbyid "
+           "WHERE q.type IN ('Q', 'Q_HIDDEN', 'Q_QUEUED') AND q.closedbyid IS NOT NULL")
+    for rows in source.batches(sql, "q.postid"):
+        question_ids = [state.posts[row["postid"]][0] for row in rows if row["postid"] in state.posts]
+        closed = set(db.session.scalars(select(posts.c.id).where(posts.c.id.in_(question_ids),
+                                                                 posts.c.closed_at.is_not(None))))
+        for row in rows:
+            question = state.posts.get(row["postid"])
+            if question is None or question[0] in closed:
+                report.existing["closed questions"] += question is not None
+                continue
+            values = {"closed_at": common.as_utc(row["noted"] or row["updated"] or row["created"])}
+            original = state.posts.get(row["closedbyid"])
+            if (row["by_type"] or "").startswith("Q") and original is not None and original[1] == "question":
+                values.update(closed_reason="duplicate", duplicate_of_id=original[0])
+            elif row["by_type"] == "NOTE":
+                values.update(closed_reason="other", closed_note=(row["note"] or "").strip()[:300] or None)
+            else:
+                report.skip("closed questions", "what closed it is missing; imported open", row["postid"])
+                continue
+            db.session.execute(update(posts).where(posts.c.id == question[0]).values(**values))
+            report.imported["closed questions"] += 1
         db.session.commit()
 
 
