@@ -1,7 +1,7 @@
 """Question lists, asking, and the question page."""
 import secrets
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -30,7 +30,7 @@ from forum.services import (
     votes,
 )
 from forum.services.errors import ValidationFailed
-from forum.services.posting import DuplicateSubmission, Guest
+from forum.services.posting import DuplicateSubmission, Guest, find_by_token
 from forum.text import slugify
 from forum.urls import question_url
 from forum.views.forms_util import (
@@ -118,9 +118,30 @@ def new():
     return render_template("questions/new.html", form=ask_form())
 
 
+#: Most similar questions listed on the review step.
+REVIEW_LIMIT = 5
+
+
+def similar_for_review(title):
+    """Return up to REVIEW_LIMIT questions like ``title`` that the asker may see and has not muted."""
+    is_muted = safety.mute_filter(current_user)
+    return [
+        q for q in search.similar_questions(title, limit=REVIEW_LIMIT)
+        if can_view_post(current_user, q) and not (is_muted and is_muted(q))
+    ]
+
+
+def is_review_step(response):
+    """True for the review step's response, which is not a posting attempt."""
+    return bool(g.get("ask_review_step"))
+
+
 @bp.post("/ask")
+# A review step costs no posting slot; it has its own, looser allowance.
 @limiter.limit(by_trust(guest="3 per hour;10 per day", new="5 per hour;15 per day",
-                        member="10 per hour;30 per day"), key_func=lambda: client_ip())
+                        member="10 per hour;30 per day"),
+               key_func=lambda: client_ip(), deduct_when=lambda response: not is_review_step(response))
+@limiter.limit("60 per hour", key_func=lambda: client_ip(), deduct_when=is_review_step)
 @rerender_on_csrf_error
 def create():
     require(can_ask_question(current_user))
@@ -137,6 +158,8 @@ def create():
     if wants_to_edit_again():
         return render_template("questions/new.html", form=form)
     if (page := crisis_interstitial(form, form.title.data, form.body.data or "")) is not None:
+        return page
+    if (page := review_step(form)) is not None:
         return page
     try:
         question = questions.ask_question(
@@ -157,6 +180,27 @@ def create():
     remember_guest_post(question)
     flash_if_queued(question)
     return redirect(question_url(question), 303)
+
+
+def review_step(form):
+    """Show the questions that may already answer this one before posting it.
+
+    Returns the ask form again (all typed values kept, ``reviewed`` set) with the
+    similar questions listed, or None to go on posting: when the asker has seen them
+    (here or in the live list under the title), when there are none, when they already
+    chose "Post it" on the crisis interstitial (one interruption is enough), or when
+    this form already made its post (a resubmit goes to it). Writes nothing.
+    """
+    if form.reviewed.data or form.crisis_ack.data:
+        return None
+    if (earlier := find_by_token(form.submission_token.data)) is not None:
+        return redirect(question_url(earlier), 303)
+    similar = similar_for_review(form.title.data)
+    if not similar:
+        return None
+    g.ask_review_step = True
+    form.reviewed.data = "1"
+    return render_template("questions/new.html", form=form, similar=similar)
 
 
 class MergedQuestion(Exception):
