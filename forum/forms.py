@@ -275,6 +275,9 @@ class AskForm(PostForm, GuestFields):
         filters=[strip_text],
         description="Up to 5 words separated by spaces or commas, e.g. sleep anxiety.",
     )
+    #: "1" once the asker has been shown the similar questions (the review step, or
+    #: the live list under the title); anything else counts as not yet.
+    reviewed = HiddenField(filters=[lambda v: "1" if v == "1" else ""])
 
 
 class AnswerForm(PostForm, GuestFields):

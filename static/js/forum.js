@@ -48,9 +48,13 @@
 
   // Similar questions while asking: a debounced lookup as the title changes,
   // listed under the field in a polite live region. Text only; never innerHTML.
+  // Once a list has been shown for the title as it stands, the form's "reviewed"
+  // marker is set, so the server does not ask again with its review step; any
+  // change to the title clears it until the new title's list is shown.
   (function similarQuestions() {
     var title = document.getElementById("title");
     if (!title || !title.form || !window.fetch || title.form.getAttribute("action") !== "/ask") return;
+    var reviewed = title.form.elements.namedItem("reviewed");
     var region = document.createElement("div");
     region.className = "similar-questions";
     region.id = "similar-questions";
@@ -59,9 +63,13 @@
     var timer = null;
     var lastAsked = "";
     title.addEventListener("input", function () {
+      if (reviewed) reviewed.value = "";
       clearTimeout(timer);
       timer = setTimeout(lookUp, 400);
     });
+    // A title kept from an earlier submit (e.g. a field error): show its list again,
+    // unless the server's review step already lists them on this page.
+    if (title.value.trim() && !document.getElementById("ask-review")) lookUp();
     function lookUp() {
       var text = title.value.trim();
       if (text === lastAsked) return;
@@ -80,7 +88,7 @@
       if (!questions.length) return;
       var heading = document.createElement("p");
       heading.className = "help";
-      heading.textContent = "Similar questions that may already have your answer:";
+      heading.textContent = "Questions that may already answer yours:";
       var list = document.createElement("ul");
       questions.forEach(function (q) {
         var item = document.createElement("li");
@@ -93,6 +101,7 @@
       });
       region.appendChild(heading);
       region.appendChild(list);
+      if (reviewed) reviewed.value = "1";
     }
   })();
 
