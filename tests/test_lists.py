@@ -262,15 +262,15 @@ def twelve_questions(member):
 def test_pages_of_questions(client, twelve_questions):
     page1 = get_html(client, "/")
     assert titles(page1) == [f"Numbered question {i:02d}?" for i in (12, 11, 10, 9, 8)]
-    assert 'href="/?page=2"' in page1 and "Older" in page1 and "Newer" not in page1
+    assert re.search(r'href="/\?page=2&amp;before=\d+"', page1) and "Older" in page1 and "Newer" not in page1
 
     page2 = get_html(client, "/?page=2")
     assert titles(page2) == [f"Numbered question {i:02d}?" for i in (7, 6, 5, 4, 3)]
-    assert 'href="/?page=3"' in page2 and 'href="/?page=1"' in page2
+    assert re.search(r'href="/\?page=3&amp;before=\d+"', page2) and '<a rel="prev" href="/">' in page2
 
     page3 = get_html(client, "/?page=3")
     assert titles(page3) == ["Numbered question 02?", "Numbered question 01?"]
-    assert "Older" not in page3 and 'href="/?page=2"' in page3
+    assert "Older" not in page3 and re.search(r'href="/\?page=2&amp;after=\d+"', page3)
 
     assert client.get("/?page=4").status_code == 404
 
@@ -305,6 +305,38 @@ def test_category_and_tag_pages_are_paged_too(client, member):
     for url in ("/categories/sleep", "/tags/sleep", "/unanswered"):
         first = get_html(client, url)
         assert len(rows(first)) == 5
-        assert f'href="{url}?page=2"' in first
+        assert re.search(rf'href="{url}\?page=2&amp;before=\d+"', first)
         assert titles(get_html(client, f"{url}?page=2")) == ["Sleep question 01?", "Sleep question 00?"]
         assert client.get(f"{url}?page=3").status_code == 404
+
+
+def _walk(client, path, rel):
+    """Follow rel="next"/"prev" links from ``path``; return the titles of every page in order."""
+    pages = []
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        pages.append(titles(html))
+        found = re.search(rf'<a rel="{rel}" href="([^"]+)"', html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    return pages, html
+
+
+def test_deep_pages_are_reached_by_keyset_and_back(client, member):
+    settings.update_settings(None, {"questions_per_page": 5})
+    db.session.commit()
+    for i in range(12):
+        make_question(member, title=f"Question number {i:02d} about sleep?")
+    pages, last = _walk(client, "/", "next")
+    seen = [t for page in pages for t in page]
+    assert seen == [f"Question number {i:02d} about sleep?" for i in range(11, -1, -1)]
+    assert [len(p) for p in pages] == [5, 5, 2] and "before=" in client.get("/").get_data(as_text=True)
+    back = re.search(r'<a rel="prev" href="([^"]+)"', last).group(1).replace("&amp;", "&")
+    assert "after=" in back
+    pages_back, _ = _walk(client, back, "prev")
+    assert pages_back == [pages[1], pages[0]]
+
+
+@pytest.mark.parametrize("query", ["before=abc", "before=0", "after=-3", "before=99999999999", "after=1%00"])
+def test_a_nonsense_cursor_is_a_404(client, member, query):
+    make_question(member, "Numbered question 01?")
+    assert client.get(f"/?page=2&{query}").status_code in (400, 404)

@@ -147,8 +147,15 @@ class QuestionPage:
     has_next: bool
 
 
-def list_questions(page=1, category=None, tag=None, unanswered=False):
-    """Return one page of visible questions, newest first, with authors and categories."""
+def list_questions(page=1, category=None, tag=None, unanswered=False, before=None, after=None):
+    """Return one page of visible questions, newest first, with authors and categories.
+
+    Deep pages are reached by keyset: ``before`` (the id of the last question of the
+    page before) gives the questions just older than it, ``after`` (the id of the first
+    question of the page after) those just newer, each by an index range however deep;
+    ``page`` then only numbers the page. Without either, ``page`` is an offset (first pages,
+    old links).
+    """
     per_page = settings.get("questions_per_page")
     page = max(1, page)
     query = select(Question).where(Question.status == "visible")
@@ -159,13 +166,27 @@ def list_questions(page=1, category=None, tag=None, unanswered=False):
             select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
     if unanswered:
         query = query.where(Question.answer_count == 0)
-    rows = list(db.session.scalars(
-        query.options(joinedload(Question.author), joinedload(Question.category),
-                      selectinload(Question.tags))
-        .order_by(Question.created_at.desc(), Question.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)
-    ))
+    query = query.options(joinedload(Question.author), joinedload(Question.category), selectinload(Question.tags))
+    newest_first = (Question.created_at.desc(), Question.id.desc())
+    if after is not None:
+        rows = list(db.session.scalars(
+            query.where(_beyond(after, newer=True)).order_by(Question.created_at, Question.id).limit(per_page)
+        ))[::-1]
+        return QuestionPage(questions=rows, page=page, has_next=bool(rows))
+    if before is not None:
+        query = query.where(_beyond(before, newer=False))
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(query.order_by(*newest_first).limit(per_page + 1)))
     return QuestionPage(questions=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+def _beyond(cursor_id, newer):
+    """Questions strictly newer (or older) than the question ``cursor_id``, in list order."""
+    cursor = select(Post.created_at).where(Post.id == cursor_id).scalar_subquery()
+    if newer:
+        return or_(Question.created_at > cursor, and_(Question.created_at == cursor, Question.id > cursor_id))
+    return or_(Question.created_at < cursor, and_(Question.created_at == cursor, Question.id < cursor_id))
 
 
 def touch_activity(question_id, when):

@@ -56,8 +56,19 @@ def page_arg():
     return page
 
 
+def cursor_args():
+    """The keyset cursors of a deep list page (?before= or ?after= a question id); 404 for nonsense."""
+    cursors = {}
+    for name in ("before", "after"):
+        if name in request.args:
+            cursors[name] = parse_id(request.args[name])
+            if cursors[name] is None:
+                abort(404)
+    return cursors
+
+
 def render_list(title, page, **filters):
-    result = questions.list_questions(page=page, **filters)
+    result = questions.list_questions(page=page, **cursor_args(), **filters)
     if page > 1 and not result.questions:
         abort(404)
     if (is_muted := safety.mute_filter(current_user)) is not None:
