@@ -120,8 +120,10 @@ def _hand_made_cases(cursor):
     ids = {}
     comments = "SELECT postid FROM qa_posts WHERE type = 'C' ORDER BY postid"
     cursor.execute(comments)
-    first, second, third = [row[0] for row in cursor.fetchmany(3)]
+    first, second, third, fourth = [row[0] for row in cursor.fetchmany(4)]
     ids["hidden_comment"], ids["queued_comment"], ids["guest_comment"] = first, second, third
+    ids["zero_date"] = fourth
+    cursor.execute(f"UPDATE qa_posts SET created = '0000-00-00 00:00:00' WHERE postid = {fourth}")
     cursor.execute(f"UPDATE qa_posts SET type = 'C_HIDDEN' WHERE postid = {first}")
     cursor.execute(f"UPDATE qa_posts SET type = 'C_QUEUED' WHERE postid = {second}")
     cursor.execute(f"UPDATE qa_posts SET userid = NULL, name = 'Guest Gwen' WHERE postid = {third}")
@@ -225,6 +227,7 @@ def test_the_site_is_imported_with_points_passwords_and_old_links(runner, client
     assert _post(ids["hidden_answer"]).status == "hidden" and _post(ids["queued_question"]).status == "queued"
     guest = _post(ids["guest_comment"])
     assert guest.author_id is None and guest.guest_name == "Guest Gwen"
+    assert _post(ids["zero_date"]).created_at == common.UNKNOWN_TIME
     html = _post(ids["html_answer"]).body_html
     assert "<strong>there</strong>" in html and "script" not in html and "javascript:" not in html
     edited = _post(ids["edited_question"])

@@ -137,6 +137,8 @@ def test_hostile_rows_are_skipped_with_their_reason(runner, tmp_path, make_user)
         '<row Id="15" PostTypeId="1" CreationDate="2020-01-01T00:00:00.000" Body="untitled" />',
         '<row Id="16" PostTypeId="2" ParentId="10" CreationDate="2021-01-01T00:00:00.000" OwnerUserId="3" '
         'Body="by the member whose name is taken" ContentLicense="CC BY-SA 4.0" />',
+        '<row Id="17" PostTypeId="1" CreationDate="2020-01-01T00:00:00.000" Title="Odd numbers" Body="x" '
+        'Score="many" ViewCount="-5" AcceptedAnswerId="nope" OwnerUserId="ghost" LastEditDate="yesterday" />',
     ], "posts")
     _write(dump, "Votes.xml", [
         '<row Id="1" PostId="10" VoteTypeId="2" CreationDate="2020-01-01T00:00:00.000" />',
@@ -158,11 +160,13 @@ def test_hostile_rows_are_skipped_with_their_reason(runner, tmp_path, make_user)
                  "1 comments: its post is missing (e.g. 2)"):
         assert line in result.output
     assert "users: the username is taken here by another member (e.g. se-hostile-3)" in result.output
-    assert (_count(Question), _count(Answer), _count(Comment), _count(Vote)) == (1, 2, 1, 2)
+    assert (_count(Question), _count(Answer), _count(Comment), _count(Vote)) == (2, 2, 1, 2)
     taken = db.session.scalar(select(Answer).where(Answer.import_key.endswith(":post:16")))
     assert taken.author_id is None and taken.guest_name == "Taken"
     assert taken.attribution_info["license"] == "CC BY-SA 4.0"
-    question = db.session.scalar(select(Question))
+    odd = db.session.scalar(select(Question).where(Question.title == "Odd numbers"))
+    assert odd.view_count == 0 and odd.author_id is None and odd.edited_at is None
+    question = db.session.scalar(select(Question).where(Question.title == "A fine question"))
     assert "script" not in question.body_html and "javascript:" not in question.body_html
     assert "onerror" not in question.body_html and "<img" not in question.body_html
     assert db.session.scalar(select(User.username).where(User.import_key.is_not(None))

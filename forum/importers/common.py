@@ -82,12 +82,22 @@ class Report:
 
 
 def as_utc(value):
-    """Return an aware UTC datetime for a naive one from the source (which stores UTC)."""
-    if value is None:
-        return None
+    """Return an aware UTC datetime for a naive one from the source (which stores UTC).
+
+    None for what is not a date (MySQL's zero date arrives as the text "0000-00-00 ...").
+    """
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+#: When a source row has no usable date.
+UNKNOWN_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def chunks(items, size=BATCH):

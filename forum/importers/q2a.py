@@ -265,7 +265,7 @@ def _import_users(source, state, report, steps):
                 emails.add(canonical(email))
             password_hash = _password_hash(row)
             legacy += password_hash is not None and password_hash.startswith("q2a-sha1$")
-            created = common.as_utc(row["created"])
+            created = common.as_utc(row["created"]) or common.UNKNOWN_TIME
             batch.append({
                 "username": name, "username_canonical": canonical(name), "email": email,
                 "email_canonical": canonical(email) if email else None, "password_hash": password_hash,
@@ -379,7 +379,7 @@ def _post(row, kind, state, report):
         report.skip(f"authors of {what}", "member not imported; shown as a guest", postid)
     if author_id is None:
         guest_name = (row["name"] or "").strip()[:40] or None
-    created = common.as_utc(row["created"])
+    created = common.as_utc(row["created"]) or common.UNKNOWN_TIME
     updated = common.as_utc(row["updated"])
     edited = updated if updated and row["updatetype"] in EDIT_TYPES else None
     status = _status(row["type"])
@@ -433,7 +433,8 @@ def _import_closures(source, state, report):
             if question is None or question[0] in closed:
                 report.existing["closed questions"] += question is not None
                 continue
-            values = {"closed_at": common.as_utc(row["noted"] or row["updated"] or row["created"])}
+            values = {"closed_at": common.as_utc(row["noted"]) or common.as_utc(row["updated"])
+                      or common.as_utc(row["created"]) or common.UNKNOWN_TIME}
             original = state.posts.get(row["closedbyid"])
             if (row["by_type"] or "").startswith("Q") and original is not None and original[1] == "question":
                 values.update(closed_reason="duplicate", duplicate_of_id=original[0])
@@ -477,7 +478,7 @@ def _import_votes(source, state, report, steps):
             have.update(db.session.execute(select(Vote.voter_id, Vote.post_id)
                                            .where(Vote.voter_id.in_(chunk))).all())
         new = [{"post_id": pid, "voter_id": voter, "value": value, "source": VOTE_SOURCE,
-                "created_at": at or common.as_utc("2000-01-01T00:00:00")}
+                "created_at": at or common.UNKNOWN_TIME}
                for voter, pid, value, at in candidates if (voter, pid) not in have]
         if new:
             db.session.execute(insert(Vote.__table__), new)

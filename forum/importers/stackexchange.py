@@ -74,7 +74,11 @@ def _date(value):
 
 
 def _int(value):
-    return int(value) if value not in (None, "") else None
+    """The integer in an optional attribute, or None when it is absent or not a number."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def _tags(raw):
@@ -219,9 +223,9 @@ class _Import:
                 if kind != wanted:
                     continue
                 what = POST_TYPES[kind] + "s"
-                if row.get("Score") not in (None, ""):
-                    self.scores[se_id] = int(row["Score"])
-                if kind == 1 and row.get("AcceptedAnswerId"):
+                if _int(row.get("Score")) is not None:
+                    self.scores[se_id] = _int(row["Score"])
+                if kind == 1 and _int(row.get("AcceptedAnswerId")) is not None:
                     self.accepted[se_id] = _int(row["AcceptedAnswerId"])
                 if se_id in self.posts:
                     self.report.existing[what] += 1
@@ -263,12 +267,12 @@ class _Import:
             return None
         question_id = parent_id = None
         if kind == 2:
-            parent = self.posts.get(_int(row.get("ParentId")) if (row.get("ParentId") or "").isdigit() else None)
+            parent = self.posts.get(_int(row.get("ParentId")))
             if parent is None or parent[1] != "question":
                 self.report.skip(what, "its question is missing", se_id)
                 return None
             question_id = parent_id = parent[0]
-        owner = _int(row.get("OwnerUserId")) if (row.get("OwnerUserId") or "").lstrip("-").isdigit() else None
+        owner = _int(row.get("OwnerUserId"))
         author_id = self.users.get(owner)
         editor = row.get("LastEditorUserId")
         edited = row.get("LastEditDate")
@@ -280,10 +284,9 @@ class _Import:
             "question_id": question_id, "parent_id": parent_id, "author_id": author_id,
             "guest_name": None if author_id else ((row.get("OwnerDisplayName") or self.names.get(owner) or "")
                                                   .strip()[:40] or None),
-            "view_count": _int(row.get("ViewCount")) or 0 if (row.get("ViewCount") or "0").isdigit() else 0,
+            "view_count": max(0, _int(row.get("ViewCount")) or 0),
             "edited_at": edited_at,
-            "edited_by_id": self.users.get(int(editor)) if edited_at and editor and editor.lstrip("-").isdigit()
-            else None,
+            "edited_by_id": self.users.get(_int(editor)) if edited_at else None,
             "attribution": self._attribution(row, se_id, POST_TYPES[kind]),
         }
         if kind == 1:
@@ -321,7 +324,7 @@ class _Import:
             if key in ids or self._comment_done(key):
                 self.report.existing["comments"] += 1
                 continue
-            owner = _int(row.get("UserId")) if (row.get("UserId") or "").lstrip("-").isdigit() else None
+            owner = _int(row.get("UserId"))
             author_id = self.users.get(owner)
             batch.append(common.post_row(
                 key, "comment", created, text, parent_id=parent[0], question_id=parent[2] or parent[0],
