@@ -50,8 +50,11 @@ class DuplicateSubmission(Exception):
 
 def clean_body(kind, body, errors):
     """Normalise a body and record problems under ``errors['body']``."""
-    body = clean_input(body).strip()
-    if has_control_characters(body):
+    body = clean_input(body)
+    # Before strip(): it counts U+001C to U+001F and U+0085 as whitespace and would hide them.
+    controls = has_control_characters(body)
+    body = body.strip()
+    if controls:
         errors.setdefault("body", []).append("Remove the invisible control characters from the text.")
     if len(body) < BODY_MIN[kind]:
         errors.setdefault("body", []).append("Please write something first.")
@@ -63,18 +66,29 @@ def clean_body(kind, body, errors):
     return body
 
 
+def one_line(value):
+    """Normalise a one-line field: CRLF as everywhere, then every whitespace run to one space.
+
+    Check ``has_control_characters`` on the text before this: str.split() counts some
+    control characters (U+001C to U+001F, U+0085) as whitespace and would hide them.
+    """
+    return " ".join(clean_input(value or "").split())
+
+
 def clean_warning(warning, errors):
     """An optional one-line content warning, e.g. "mentions self-harm"."""
-    warning = " ".join(clean_input(warning or "").split()) or None
-    if warning and (len(warning) > 100 or has_control_characters(warning)):
+    controls = has_control_characters(clean_input(warning or ""))
+    warning = one_line(warning) or None
+    if warning and (len(warning) > 100 or controls):
         errors.setdefault("content_warning", []).append(
             "Keep the content warning to one short line (100 characters).")
     return warning
 
 
 def clean_title(title, errors):
-    title = " ".join(clean_input(title).split())
-    if has_control_characters(title):
+    controls = has_control_characters(clean_input(title))
+    title = one_line(title)
+    if controls:
         errors.setdefault("title", []).append("Remove the invisible control characters from the title.")
     minimum, maximum = title_limits()
     if len(title) < minimum:
@@ -90,8 +104,10 @@ def check_guest(author, guest, errors):
     """Validate a guest's name; members never carry guest fields."""
     if author is not None or guest is None:
         return Guest()
-    name = " ".join(clean_input(guest.name or "").split()) or None
-    if problems := guest_name_problems(name):
+    if has_control_characters(clean_input(guest.name or "")):
+        errors["guest_name"] = ["Remove the invisible control characters from the name."]
+    name = one_line(guest.name) or None
+    if "guest_name" not in errors and (problems := guest_name_problems(name)):
         errors["guest_name"] = problems
     email = (guest.email or "").strip() or None
     return Guest(name=name, email=email)
