@@ -215,3 +215,30 @@ def test_a_deletion_without_csrf_token_changes_nothing(client, member):
     assert "Your session had expired" in response.get_data(as_text=True)
     db.session.refresh(member)
     assert member.deleted_at is None
+
+
+def test_delete_and_come_back_in_a_browser_without_javascript(live_server, page_without_js, member):
+    from playwright.sync_api import expect
+
+    page = page_without_js
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Username").fill(member.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Delete my account").click()
+    expect(page.get_by_role("heading", name="Delete my account")).to_be_visible()
+    page.get_by_label("Remove their titles and texts").check()
+    page.get_by_label("Your password").fill("not the right one at all")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.locator("#password-error")).to_contain_text("That is not your password")
+    expect(page.get_by_label("Remove their titles and texts")).to_be_checked()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account is deleted")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Username").fill(member.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("your account is restored")).to_be_visible()

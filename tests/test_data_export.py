@@ -38,6 +38,7 @@ def _request(client, auth, user):
 
 
 def _build():
+    db.session.rollback()  # see what other requests (also a live server's) committed
     built = exports.build_pending()
     db.session.commit()
     return built
@@ -238,3 +239,25 @@ def test_credentials_are_included_when_the_feature_exists(member):
         assert "credentials.json" not in data
     else:
         assert data["credentials.json"] == []
+
+
+def test_download_in_a_browser(live_server, page, member, history):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Username").fill(member.username)
+    from tests.fixtures.users import PASSWORD
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/account/data")
+    page.get_by_role("button", name="Prepare my data").click()
+    expect(page.get_by_text("being prepared")).to_be_visible()
+    _build()
+    page.reload()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download my data").click()
+    download = info.value
+    assert re.fullmatch(r"my-data-\d{4}-\d\d-\d\d\.zip", download.suggested_filename)
+    archive = zipfile.ZipFile(download.path())
+    assert "posts.json" in archive.namelist()
