@@ -307,17 +307,22 @@ def reset_password(payload, new_password):
     return user
 
 
+def check_dummy_password(password):
+    """Spend the time of one password check on no account (for answers that must not differ)."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not a real password, just for timing")
+    check_password_hash(_DUMMY_HASH, password or "")
+
+
 def authenticate(username, password):
     """Return the member for these credentials, or None.
 
     Takes about as long whether or not the account exists.
     """
-    global _DUMMY_HASH
     user = get_user_by_name(username or "") if username else None
     if user is None or not user.password_hash:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = hash_password("not a real password, just for timing")
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_dummy_password(password)
         return None
     if not verify_password(user.password_hash, password):
         return None

@@ -31,7 +31,8 @@ from forum.services.account_emails import BadLink, ExpiredLink, UsedLink
 from forum.services.errors import Conflict, ValidationFailed
 from forum.text import canonical
 from forum.urls import safe_next
-from forum.views.forms_util import apply_errors
+from forum.views import login_limits
+from forum.views.forms_util import apply_errors, client_ip
 from forum.views.limits import account_limit
 
 bp = Blueprint("auth", __name__)
@@ -166,6 +167,21 @@ def login_form():
     return render_template("auth/login.html", form=LoginForm(), next=request.args.get("next"))
 
 
+def _login_locked(form, next_url):
+    """Refuse a name with too many failed logins: the same answer, after the same work,
+    whether or not an account has that name, and even with the right password.
+    """
+    accounts.check_dummy_password(form.password.data)
+    security_log.write("login_locked", username=security_log.typed_name(form.username.data),
+                       ip=client_ip())
+    minutes = login_limits.minutes_left(form.username.data)
+    response = make_response(render_template("auth/login.html", form=form, next=next_url,
+                                             locked=True, locked_minutes=minutes), 429)
+    if minutes:
+        response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @bp.post("/login")
 @limiter.limit("6 per minute;30 per hour")
 @rerender_on_csrf_error
@@ -174,8 +190,11 @@ def login():
     next_url = request.form.get("next") or request.args.get("next")
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, next=next_url), 400
+    if login_limits.is_locked(form.username.data):
+        return _login_locked(form, next_url)
     user = accounts.authenticate(form.username.data, form.password.data)
     if user is None:
+        login_limits.count_failure(form.username.data)
         security_log.login_failed(form.username.data)
         form.password.errors = ["Wrong username or password."]
         return render_template("auth/login.html", form=form, next=next_url), 400
@@ -253,6 +272,7 @@ def reset_password(token):
         if form.validate_on_submit():
             user = accounts.reset_password(payload, form.new_password.data)
             db.session.commit()
+            login_limits.forgive(user.username)  # the owner proved it through their inbox
             security_log.password_changed(user, "reset")
             logout_user()
             flash("Your new password is set and every session has been ended. Log in with it now.",
