@@ -148,6 +148,11 @@ def _hand_made_cases(cursor):
     cursor.execute("INSERT INTO qa_posts (postid, type, parentid, userid, created, content, format) "
                    f"VALUES (99999980, 'NOTE', {ids['closed']}, 1, NOW(), 'Off topic here', '')")
     cursor.execute(f"UPDATE qa_posts SET closedbyid = 99999980 WHERE postid = {ids['closed']}")
+    cursor.execute("INSERT INTO qa_categories (categoryid, parentid, title, tags, content, qcount, position, "
+                   "backpath) VALUES (11, 1, 'At night', 'night', '', 1, 1, 'night/anxiety')")
+    ids["night_question"] = _one(cursor, "SELECT MAX(postid) FROM qa_posts WHERE type = 'Q'")
+    cursor.execute(f"UPDATE qa_posts SET categoryid = 11, catidpath1 = 1, catidpath2 = 11 "
+                   f"WHERE postid = {ids['night_question']}")
     cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
     cursor.execute("INSERT INTO qa_posts (postid, type, parentid, userid, created, content, format) "
                    "VALUES (99999990, 'C', 99999999, 2, NOW(), 'an orphan', '')")
@@ -213,7 +218,10 @@ def test_the_site_is_imported_with_points_passwords_and_old_links(runner, client
     result = _import(runner, url)
     assert result.exit_code == 0, result.output
     assert (_count(Question), _count(Answer), _count(Comment)) == (QUESTIONS, counts["answers"], counts["comments"])
-    assert _count(Category) == 10 and _count(Tag) > 0
+    assert _count(Category) == 11 and _count(Tag) > 0
+    night = db.session.scalar(select(Category).where(Category.slug == "night"))
+    anxiety = db.session.scalar(select(Category).where(Category.slug == "anxiety"))
+    assert night.parent_id == anxiety.id and _post(ids["night_question"]).category_id == night.id
     assert _count(User) == counts["members"] + 1
     assert db.session.scalar(select(func.count()).where(Vote.voter_id.is_not(None))) == counts["votes"] == _count(Vote)
     assert db.session.scalar(select(func.count()).where(Question.accepted_answer_id.is_not(None))) == counts["best"]
@@ -243,6 +251,7 @@ def test_the_site_is_imported_with_points_passwords_and_old_links(runner, client
     assert client.get(f"/{old_id}").status_code == 301
     assert client.get("/user/talris208").headers["Location"] == "/users/talris208-2"
     assert client.get("/questions/anxiety").headers["Location"] == "/categories/anxiety"
+    assert client.get("/questions/anxiety/night").headers["Location"] == "/categories/night"
     tag = db.session.scalar(select(Tag.name).order_by(Tag.id))
     assert client.get(f"/tag/{tag}").headers["Location"] == f"/tags/{tag}"
     queued = client.get(f"/{ids['queued_question']}")
@@ -322,6 +331,32 @@ def test_a_database_that_is_not_question2answer_is_refused(runner, q2a):
         result = _import(runner, f"{server}/{name}_missing")
         assert result.exit_code == 1 and "Could not connect" in result.output
         assert _count(Post) == 0 and _count(User) == 0
+    finally:
+        connection.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        connection.close()
+
+
+@pytest.mark.skipif(os.environ.get("FORUM_FULL_BENCH_TEST") != "1",
+                    reason="set FORUM_FULL_BENCH_TEST=1 to restore and import the whole dump (many minutes)")
+def test_the_whole_dump_is_imported_exactly(runner, client, q2a):
+    import subprocess
+
+    server = q2a[0].rsplit("/", 1)[0]
+    parsed = make_url(server)
+    name = f"forum_test_q2a_full_{uuid.uuid4().hex[:8]}"
+    connection = _connect(server)
+    try:
+        connection.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        with gzip.open(DUMP, "rb") as dump:
+            subprocess.run(["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306),
+                            "-u", parsed.username or "root", name], stdin=dump, check=True)
+        result = _import(runner, f"{server}/{name}")
+        assert result.exit_code == 0, result.output
+        assert "10,000 questions, 40,000 answers, 20,000 comments, 2,100 best answers, 60,000 votes" \
+            in result.output
+        assert "qa_userpoints for 2,001 of 2,001 members" in result.output
+        assert client.post("/login", data={"username": "talris208", "password": "benchpass"}).status_code == 302
+        assert client.get("/2535/old-slug").status_code == 301
     finally:
         connection.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
         connection.close()

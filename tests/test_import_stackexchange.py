@@ -207,3 +207,16 @@ def test_the_site_comes_from_the_folder_name():
     assert site_host("/x/cooking.stackexchange.com/") == "cooking.stackexchange.com"
     assert site_host("/x/dump", "https://superuser.com") == "superuser.com"
     assert site_key("bicycles.meta.stackexchange.com") == "bicycles-meta"
+
+
+@pytest.mark.skipif(os.environ.get("FORUM_FULL_BENCH_TEST") != "1",
+                    reason="set FORUM_FULL_BENCH_TEST=1 to import the bicycles.meta dump too (minutes)")
+def test_the_bicycles_dump_is_imported_exactly(runner):
+    folder = SHARED / "data" / "stackexchange-bicycles.meta"
+    result = _import(runner, folder)
+    assert result.exit_code == 0, result.output
+    assert (_count(Question), _count(Answer), _count(Comment)) == (453, 971, 2448)
+    assert "scores equal to the dump's Score for 1,424 of 1,424 questions and answers" in result.output
+    scores, votes = _dump_scores(folder)
+    assert all(scores[se_id] == votes[se_id] for se_id in scores)
+    assert integrity.find_drift() == []
