@@ -10,22 +10,18 @@ The database is read in batches by id ranges; each batch is committed here.
 from dataclasses import dataclass
 
 import pymysql
-import pymysql.cursors
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from forum.extensions import db
 from forum.importers import common
 from forum.importers.common import ImportFailed
+from forum.importers.q2a_source import Source
 from forum.importers.text import html_to_markdown, plain_to_markdown
 from forum.models import Category, ImportRedirect, Level, Post, User, Vote
 from forum.models.tag import MAX_TAGS
 from forum.services.tags import normalise_tag, parse_tags
 from forum.text import canonical, slugify
 
-#: Tables without which there is nothing to import.
-REQUIRED_TABLES = ("posts", "users", "categories", "uservotes")
 #: Question2Answer's update types that mean the content was edited (E), retagged (T), recategorised (A).
 EDIT_TYPES = ("E", "T", "A")
 #: QA_USER_FLAGS_USER_BLOCKED.
@@ -37,77 +33,6 @@ PERMANENT_BLOCK = "9999-01-01"
 def _tag_names(raw):
     """The valid tag names of a question's comma-separated tags (invalid ones are dropped)."""
     return parse_tags(raw or "")[0]
-
-
-class Source:
-    """A Question2Answer database, read by PyMySQL."""
-
-    def __init__(self, url, prefix="qa_"):
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise ImportFailed(f"{url!r} is not a database URL; expected "
-                               "mysql://user:password@host:3306/database") from None
-        if not parsed.drivername.startswith(("mysql", "mariadb")) or not parsed.database:
-            raise ImportFailed(f"{parsed.render_as_string(hide_password=True)} is not a MySQL/MariaDB URL "
-                               "with a database name; expected mysql://user:password@host:3306/database")
-        self.shown = parsed.render_as_string(hide_password=True)
-        self.database = parsed.database
-        self.prefix = prefix
-        try:
-            self.connection = pymysql.connect(
-                host=parsed.host or "127.0.0.1", port=parsed.port or 3306, user=parsed.username or "root",
-                password=parsed.password or "", database=parsed.database, charset="utf8mb4",
-                cursorclass=pymysql.cursors.DictCursor, connect_timeout=10, read_timeout=600)
-        except pymysql.MySQLError as error:
-            raise ImportFailed(f"Could not connect to {self.shown}: {error.args[-1]}") from None
-
-    def table(self, name):
-        return f"`{self.prefix}{name}`"
-
-    def query(self, sql, args=None):
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql.replace("{p}", self.prefix), args)
-            return cursor.fetchall()
-
-    def check(self):
-        """Return the Question2Answer database version; refuse what is not Question2Answer.
-
-        :raise ImportFailed: naming the missing table.
-        """
-        tables = {row[next(iter(row))] for row in self.query("SHOW TABLES")}
-        missing = [f"{self.prefix}{name}" for name in REQUIRED_TABLES if f"{self.prefix}{name}" not in tables]
-        if len(missing) == len(REQUIRED_TABLES):
-            raise ImportFailed(f"{self.shown} is not a Question2Answer database: it has no "
-                               f"{', '.join(missing)} tables (table prefix {self.prefix!r}; see --prefix).")
-        if missing:
-            raise ImportFailed(f"{self.shown} lacks {', '.join(missing)}, which the import needs: "
-                               "a Question2Answer version or installation this importer cannot read.")
-        self.has_points = f"{self.prefix}userpoints" in tables
-        version = None
-        if f"{self.prefix}options" in tables:
-            rows = self.query("SELECT content FROM {p}options WHERE title = 'db_version'")
-            version = rows[0]["content"] if rows else None
-        columns = {row["Field"] for row in self.query("SHOW COLUMNS FROM {p}users")}
-        self.has_passhash = "passhash" in columns
-        return version
-
-    def count(self, sql, args=None):
-        return next(iter(self.query(sql, args)[0].values()))
-
-    def batches(self, sql, key, args=(), size=None):
-        """Yield lists of rows of ``sql`` (with "AND {key} > %s" appended) in ``key`` order."""
-        size = size or common.BATCH
-        last = -1
-        while True:
-            rows = self.query(f"{sql} AND {key} > %s ORDER BY {key} LIMIT {int(size)}", (*args, last))
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][key.rsplit(".", 1)[-1]]
-
-    def close(self):
-        self.connection.close()
 
 
 @dataclass
@@ -453,8 +378,7 @@ def _import_votes(source, state, report, steps):
     advance = steps("votes", source.count("SELECT COUNT(*) FROM {p}uservotes WHERE vote <> 0"))
     flags = source.count("SELECT COUNT(*) FROM {p}uservotes WHERE flag <> 0")
     if flags:
-        report.skip("flags", "flags are not imported (moderation state of the old site)")
-        report.skipped[("flags", "flags are not imported (moderation state of the old site)")] = flags
+        report.skipped[("flags", "flags are not imported (moderation state of the old site)")] += flags
     last = (-1, -1)
     while True:
         rows = source.query(f"{sql} AND (userid > %s OR (userid = %s AND postid > %s)) "
@@ -491,21 +415,12 @@ def _import_votes(source, state, report, steps):
 def _compare_points(source, state, report):
     """Compare every imported member's points with Question2Answer's qa_userpoints."""
     theirs = {row["userid"]: row["points"] for row in source.query("SELECT userid, points FROM {p}userpoints")}
-    ours = dict(db.session.execute(select(User.id, User.points)
-                                   .where(User.id.in_(list(state.users.values())))).all()) \
-        if len(state.users) < 30000 else dict(db.session.execute(select(User.id, User.points)).all())
-    compared = equal = 0
-    differences = []
-    for userid, uid in state.users.items():
-        if userid not in theirs:
-            continue
-        compared += 1
-        if ours.get(uid) == theirs[userid]:
-            equal += 1
-        elif len(differences) < 10:
-            differences.append(f"{userid}: Question2Answer {theirs[userid]:,}, here {ours.get(uid, 0):,}")
-    report.points = (equal, compared)
-    report.note(f"points equal to Question2Answer's {source.prefix}userpoints for {equal:,} of "
-                f"{compared:,} members (the forum's points scheme; hidden posts earn nothing here)")
-    for line in differences:
-        report.note(f"  points differ for member {line}")
+    ours = dict(db.session.execute(select(User.id, User.points)).all())
+    compared = [(userid, uid) for userid, uid in state.users.items() if userid in theirs]
+    different = [(userid, uid) for userid, uid in compared if ours.get(uid) != theirs[userid]]
+    report.points = (len(compared) - len(different), len(compared))
+    report.note(f"points equal to Question2Answer's {source.prefix}userpoints for {report.points[0]:,} of "
+                f"{len(compared):,} members (the forum's points scheme; hidden posts earn nothing here)")
+    for userid, uid in different[:10]:
+        report.note(f"  points differ for member {userid}: Question2Answer {theirs[userid]:,}, "
+                    f"here {ours.get(uid, 0):,}")

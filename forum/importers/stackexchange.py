@@ -11,7 +11,6 @@ streamed with ``iterparse``; each batch is committed here.
 import json
 import os
 import re
-import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from datetime import datetime
 
@@ -19,7 +18,7 @@ from sqlalchemy import insert, select
 
 from forum.extensions import db
 from forum.importers import common
-from forum.importers.common import ImportFailed
+from forum.importers.stackexchange_dump import Dump
 from forum.importers.text import html_to_markdown
 from forum.models import Post, User, Vote
 from forum.models.tag import MAX_TAGS
@@ -85,58 +84,6 @@ def _tags(raw):
     """Tag names from "<a><b>" (older dumps) or "|a|b|" (2024 on); invalid ones are dropped."""
     parts = re.findall(r"<([^<>]+)>", raw) if "<" in (raw or "") else (raw or "").split("|")
     return parse_tags(" ".join(parts))[0]
-
-
-class Dump:
-    """The folder's XML files, each read as a stream of ``row`` attribute dicts."""
-
-    def __init__(self, folder, report):
-        if not os.path.isdir(folder):
-            raise ImportFailed(f"{folder} is not a folder.")
-        self.folder, self.report = folder, report
-        files = {name.lower(): name for name in os.listdir(folder)}
-        self.files = {}
-        for name in ("Posts", "Users", "Votes", "Comments", "Tags", "PostHistory"):
-            actual = files.get(f"{name.lower()}.xml")
-            if actual:
-                self.files[name] = os.path.join(folder, actual)
-        if "Posts" not in self.files:
-            raise ImportFailed(f"{folder} holds no Posts.xml: not a Stack Exchange data dump folder "
-                               "(expected Posts.xml, Users.xml, Votes.xml, Comments.xml, Tags.xml).")
-        for name in ("Users", "Votes", "Comments"):
-            if name not in self.files:
-                report.note(f"{name}.xml not found: no {name.lower()} imported")
-
-    def has(self, name):
-        return name in self.files
-
-    def rows(self, name):
-        """Yield each row's attributes; a malformed file stops here with an error in the report."""
-        path = self.files.get(name)
-        if path is None:
-            return
-        root = None
-        try:
-            for event, element in ElementTree.iterparse(path, events=("start", "end")):
-                if root is None:
-                    root = element
-                elif event == "end" and element.tag == "row":
-                    yield dict(element.attrib)
-                    root.clear()  # keep memory flat: drop the rows already read
-        except ElementTree.ParseError as error:
-            line, column = error.position
-            self.report.errors.append(f"{name}.xml is not well-formed XML at line {line}, column {column}; "
-                                      "the rows after it were not read (the rows before it were imported)")
-        except OSError as error:
-            self.report.errors.append(f"{name}.xml could not be read: {error.strerror}")
-
-    def count(self, name):
-        """Rows in the file, by a quick scan (for the progress bar)."""
-        path = self.files.get(name)
-        if path is None:
-            return 0
-        with open(path, "rb") as handle:
-            return sum(chunk.count(b"<row ") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 class _Import:
