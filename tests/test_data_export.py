@@ -261,3 +261,13 @@ def test_download_in_a_browser(live_server, page, member, history):
     assert re.fullmatch(r"my-data-\d{4}-\d\d-\d\d\.zip", download.suggested_filename)
     archive = zipfile.ZipFile(download.path())
     assert "posts.json" in archive.namelist()
+
+
+def test_session_records_are_included_without_their_keys(client, auth, member):
+    auth.login(member)
+    data = exports.user_data(member)
+    if "member_sessions" not in db.metadata.tables:
+        assert "sessions.json" not in data
+        return
+    assert len(data["sessions.json"]) == 1
+    assert "key_hash" not in data["sessions.json"][0] and "user_agent" in data["sessions.json"][0]

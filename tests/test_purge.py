@@ -289,3 +289,14 @@ def test_nobody_may_register_a_pseudonym_like_name(app):
     from forum.services import accounts
 
     assert accounts.username_problems("deleted-member-7f3a9c") == ["This name is reserved; please choose another."]
+
+
+def test_the_members_own_session_records_go_too(client, auth, runner, world):
+    auth.login(world["leaver"])
+    auth.logout()
+    _delete_and_age(db.session.get(User, world["leaver"].id), "anonymise")
+    _purge(runner)
+    table = db.metadata.tables.get("member_sessions")
+    if table is None:
+        pytest.skip("this tree has no session records")
+    assert db.session.execute(select(table.c.id).where(table.c.user_id == world["leaver"].id)).first() is None

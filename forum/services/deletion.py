@@ -51,6 +51,9 @@ REMOVED_TEXT = "[removed by its author]"
 PSEUDONYM_PREFIX = "deleted-member-"
 #: How others' notifications and emails name a purged member.
 DELETED_NAME = "deleted member"
+#: Tables (when the feature is installed) whose rows only describe the member's own devices
+#: and logins; the purge deletes the member's rows.
+PERSONAL_TABLES = ("member_sessions",)
 _MENTION_RE = re.compile(MENTION_PATTERN, re.UNICODE)
 #: Code in Markdown, where an @name is never a link and must stay untouched.
 _CODE_RE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|^(?: {4}|\t).*$", re.S | re.M)
@@ -216,6 +219,9 @@ def purge_account(user):
         Follow.user_id == user.id, (Follow.target_type == "user") & (Follow.target_id == user.id))))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
+    for table in db.metadata.sorted_tables:
+        if table.name in PERSONAL_TABLES and "user_id" in table.c:
+            db.session.execute(table.delete().where(table.c.user_id == user.id))
     _erase_copied_titles(user)
     db.session.execute(delete(RemovedText).where(RemovedText.user_id == user.id))
     db.session.execute(update(Flag).where(Flag.flagger_id == user.id).values(note=None))

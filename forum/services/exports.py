@@ -42,7 +42,7 @@ BUILD_BATCH = 5
 PRIVATE_REASON_ACTIONS = frozenset({"queue-claim", "queue-escalate", "queue-resolve", "risk-level", "reveal"})
 #: Columns never written into an export, whatever table they are in.
 SECRET_COLUMNS = frozenset({"password_hash", "session_epoch", "import_key", "email_canonical",
-                            "username_canonical", "submission_token"})
+                            "username_canonical", "submission_token", "key_hash", "epoch"})
 
 
 class ExpiredExport(Exception):
@@ -227,6 +227,11 @@ def user_data(user):
     credentials = _credentials(user)
     if credentials is not None:
         data["credentials.json"] = credentials
+    sessions = db.metadata.tables.get("member_sessions")
+    if sessions is not None:
+        columns = [c for c in sessions.c if c.name not in SECRET_COLUMNS]
+        data["sessions.json"] = [dict(row._mapping) for row in db.session.execute(
+            select(*columns).where(sessions.c.user_id == user.id).order_by(sessions.c.id))]
     return data
 
 
@@ -261,6 +266,7 @@ risk-reports.json   "someone may be at risk" reports you made
 moderation.json     what moderators did about you or your posts
 sanctions.json      blocks on your account
 credentials.json    your professional credentials (when the site has them)
+sessions.json       the devices you logged in on (when the site keeps them)
 
 Made on {made} UTC.
 """
