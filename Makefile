@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := FLASK_APP=wsgi $(VENV)/bin/flask
 export FORUM_SHARED_DIR ?= $(abspath ../shared)
 
-.PHONY: run test setup db serve clean
+.PHONY: run test setup db serve clean bench bench-scale
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ run: db
 test: setup
 	$(VENV)/bin/ruff check forum tests bench migrations wsgi.py
 	FORUM_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test` or CI: wrk against gunicorn on the reference data (bench/README.md).
+bench: setup
+	$(PY) bench/run.py $(if $(FULL),--full) $(BENCH_ARGS)
+
+bench-scale: setup
+	$(PY) bench/run.py --million $(if $(FULL),--full) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
