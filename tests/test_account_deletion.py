@@ -242,3 +242,17 @@ def test_delete_and_come_back_in_a_browser_without_javascript(live_server, page_
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("your account is restored")).to_be_visible()
+
+
+def test_a_member_on_a_blocked_network_may_still_get_their_data_and_delete_their_account(
+        client, auth, make_user, admin):
+    from forum.services import sanctions
+
+    leaver = make_user("blockedleaver")
+    sanctions.block_network(admin, "127.0.0.0/8", "spam wave")
+    db.session.commit()
+    auth.login(leaver)
+    assert client.post("/ask", data={"title": "Can I still post from here?"}).status_code == 403
+    assert client.post("/account/data/export").status_code == 303
+    response = client.post("/account/delete", data={"password": PASSWORD, "mode": "anonymise"})
+    assert response.status_code == 303

@@ -300,3 +300,19 @@ def test_the_members_own_session_records_go_too(client, auth, runner, world):
     if table is None:
         pytest.skip("this tree has no session records")
     assert db.session.execute(select(table.c.id).where(table.c.user_id == world["leaver"].id)).first() is None
+
+
+def test_the_members_professional_credentials_go_too(runner, world):
+    from datetime import date
+
+    from forum.models import Credential
+
+    leaver = world["leaver"]
+    db.session.add(Credential(user_id=leaver.id, kind="psychologist", registration_number="PYL12345",
+                              issuing_body="Health and Care Professions Council", jurisdiction="UK",
+                              state="verified", verified_on=date.today(),
+                              expires_on=date.today() + timedelta(days=300)))
+    db.session.commit()
+    _delete_and_age(db.session.get(User, leaver.id), "anonymise")
+    _purge(runner)
+    assert db.session.scalar(select(Credential.id).where(Credential.user_id == leaver.id)) is None

@@ -51,9 +51,9 @@ REMOVED_TEXT = "[removed by its author]"
 PSEUDONYM_PREFIX = "deleted-member-"
 #: How others' notifications and emails name a purged member.
 DELETED_NAME = "deleted member"
-#: Tables (when the feature is installed) whose rows only describe the member's own devices
-#: and logins; the purge deletes the member's rows.
-PERSONAL_TABLES = ("member_sessions",)
+#: Tables whose rows only describe the member (their devices and logins, their professional
+#: registration); the purge deletes the member's rows.
+PERSONAL_TABLES = ("member_sessions", "credentials")
 _MENTION_RE = re.compile(MENTION_PATTERN, re.UNICODE)
 #: Code in Markdown, where an @name is never a link and must stay untouched.
 _CODE_RE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|^(?: {4}|\t).*$", re.S | re.M)

@@ -8,7 +8,10 @@ from forum.services import sanctions
 from forum.views.forms_util import client_ip
 
 #: Writes still allowed from a blocked address: logging in and out.
-OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static"})
+#: Open even from a blocked network: logging in and out, and a member's rights over their
+#: own data (asking for it, deleting the account).
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static",
+                            "account_data.request_export", "account_data.delete_account"})
 
 
 def refuse_blocked_addresses():
