@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from forum.extensions import db
 from forum.importers import common
-from forum.models import Answer, Category, Comment, Post, Question, Tag, User, Vote
+from forum.models import Answer, Category, Comment, Post, Question, QueueItem, Tag, User, Vote
 from forum.services import integrity
 
 SHARED = Path(os.environ.get("FORUM_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
@@ -233,6 +233,8 @@ def test_the_site_is_imported_with_points_passwords_and_old_links(runner, client
     # Visibility, guests, HTML, edits.
     assert _post(ids["hidden_comment"]).status == "hidden" and _post(ids["queued_comment"]).status == "queued"
     assert _post(ids["hidden_answer"]).status == "hidden" and _post(ids["queued_question"]).status == "queued"
+    held = set(db.session.scalars(select(QueueItem.post_id).where(QueueItem.kind == "approval")))
+    assert held == {_post(ids["queued_comment"]).id, _post(ids["queued_question"]).id}
     guest = _post(ids["guest_comment"])
     assert guest.author_id is None and guest.guest_name == "Guest Gwen"
     assert _post(ids["zero_date"]).created_at == common.UNKNOWN_TIME
@@ -347,9 +349,10 @@ def test_the_whole_dump_is_imported_exactly(runner, client, q2a):
     connection = _connect(server)
     try:
         connection.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        with gzip.open(DUMP, "rb") as dump:
-            subprocess.run(["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306),
-                            "-u", parsed.username or "root", name], stdin=dump, check=True)
+        unzip = subprocess.Popen(["gunzip", "-c", str(DUMP)], stdout=subprocess.PIPE)
+        subprocess.run(["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306),
+                        "-u", parsed.username or "root", name], stdin=unzip.stdout, check=True)
+        assert unzip.wait() == 0
         result = _import(runner, f"{server}/{name}")
         assert result.exit_code == 0, result.output
         assert "10,000 questions, 40,000 answers, 20,000 comments, 2,100 best answers, 60,000 votes" \

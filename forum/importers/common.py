@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from forum.extensions import db
 from forum.markup import RENDERER_VERSION, render_markdown
 from forum.models import ImportRedirect, Post, Revision, Tag, User, post_tags
-from forum.services import bulk, integrity, search
+from forum.services import approval, bulk, integrity, search
 
 BATCH = 500
 #: Past this many posts, bodies are rendered on several processes.
@@ -221,6 +221,9 @@ def insert_posts(rows, tags, render):
              for row in rows for name in tags.get(row["import_key"], ())]
     if links:
         db.session.execute(insert(post_tags), links)
+    for row in rows:
+        if row["status"] == "queued":  # awaiting approval there: in the approval queue here
+            approval.hold(db.session.get(Post, ids[row["import_key"]]), "awaiting approval on the old site")
     return ids
 
 
