@@ -200,7 +200,8 @@ def post_hostile(client, world, url, names, as_admin):
         response = client.post(url, data=data)
         assert_no_crash(response, f"POST {url} {'as admin' if as_admin else 'as a guest'} with {data!r:.300}")
 
-    for value in EDGE_VALUES:
+    # The huge value once per route (as the admin, who reaches the most code) is enough.
+    for value in EDGE_VALUES if as_admin else EDGE_VALUES[:3]:
         check = example({name: value for name in names})(check)
     check()
 
