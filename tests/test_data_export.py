@@ -231,14 +231,18 @@ def test_the_command_line_writes_the_same_archive(runner, member, history, tmp_p
     assert missing.exit_code == 1 and "No member" in missing.output
 
 
-def test_credentials_are_included_when_the_feature_exists(member):
-    data = exports.user_data(member)
-    try:
-        import forum.models.credential  # noqa: F401
-    except ImportError:
-        assert "credentials.json" not in data
-    else:
-        assert data["credentials.json"] == []
+def test_the_members_credential_applications_are_in_the_export(member, moderator):
+    from datetime import date, timedelta
+
+    from forum.models import Credential
+
+    assert exports.user_data(member)["credentials.json"] == []
+    db.session.add(Credential(user_id=member.id, kind="counsellor", registration_number="BACP-0042",
+                              issuing_body="BACP", jurisdiction="UK", state="verified", reviewer_id=moderator.id,
+                              verified_on=date.today(), expires_on=date.today() + timedelta(days=90)))
+    db.session.commit()
+    [credential] = exports.user_data(member)["credentials.json"]
+    assert credential["registration_number"] == "BACP-0042" and credential["state"] == "verified"
 
 
 def test_download_in_a_browser(live_server, page, member, history):

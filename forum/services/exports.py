@@ -5,7 +5,6 @@ it, stores the bytes in the database (so any app server can hand it out) and tel
 member in the site. The link carries a token signed with SECRET_KEY under its own salt
 and is served only to the member it was made for, for EXPORT_DAYS days.
 """
-import importlib
 import io
 import json
 import zipfile
@@ -18,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import (
+    Credential,
     DataExport,
     Flag,
     Follow,
@@ -224,9 +224,7 @@ def user_data(user):
         "notifications.json": inbox, "follows.json": follows, "flags.json": flags,
         "risk-reports.json": reports, "moderation.json": moderation, "sanctions.json": sanctions,
     }
-    credentials = _credentials(user)
-    if credentials is not None:
-        data["credentials.json"] = credentials
+    data["credentials.json"] = _credentials(user)
     sessions = db.metadata.tables.get("member_sessions")
     if sessions is not None:
         columns = [c for c in sessions.c if c.name not in SECRET_COLUMNS]
@@ -236,19 +234,10 @@ def user_data(user):
 
 
 def _credentials(user):
-    """Professional credentials, when the credentials feature is installed (else None)."""
-    try:
-        module = importlib.import_module("forum.models.credential")
-    except ImportError:
-        return None
-    rows = []
-    for model in {obj for obj in vars(module).values()
-                  if isinstance(obj, type) and issubclass(obj, db.Model) and obj is not db.Model
-                  and hasattr(obj, "__table__") and "user_id" in obj.__table__.c}:
-        columns = [c.key for c in inspect(model).column_attrs if c.key not in SECRET_COLUMNS]
-        for row in db.session.scalars(select(model).where(model.__table__.c.user_id == user.id)):
-            rows.append(dict(_row(row, columns), kind=model.__tablename__))
-    return rows
+    """The member's professional credential applications, with their states."""
+    columns = [c.key for c in inspect(Credential).column_attrs if c.key not in SECRET_COLUMNS]
+    return [_row(row, columns) for row in db.session.scalars(
+        select(Credential).where(Credential.user_id == user.id).order_by(Credential.id))]
 
 
 README = """Your data from {site}
@@ -265,7 +254,7 @@ flags.json          posts you flagged
 risk-reports.json   "someone may be at risk" reports you made
 moderation.json     what moderators did about you or your posts
 sanctions.json      blocks on your account
-credentials.json    your professional credentials (when the site has them)
+credentials.json    your applications as a verified professional
 sessions.json       the devices you logged in on (when the site keeps them)
 
 Made on {made} UTC.
