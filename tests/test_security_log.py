@@ -108,6 +108,22 @@ def test_a_permission_refusal_is_logged(client, auth, member, events):
     assert 'path="/admin/settings"' in line and 'username="alex"' in line
 
 
+@pytest.mark.csrf
+def test_a_csrf_refusal_is_logged(client, events):
+    client.post("/login", data={"username": "alex", "password": "whatever it is", "csrf_token": "forged"})
+    line = only(events(), "refused")
+    assert 'status="400"' in line and 'reason="csrf"' in line and 'path="/login"' in line
+
+
+@pytest.mark.ratelimit
+def test_a_rate_limit_refusal_is_logged(client, events):
+    for _ in range(7):
+        client.post("/login", data={"username": "alex", "password": "whatever it is"})
+    line = only(events(), "refused")
+    assert 'status="429"' in line and 'reason="rate limit"' in line and 'endpoint="auth.login"' in line
+    assert len([line for line in events() if " login_failed " in line]) == 6
+
+
 def test_a_hostile_path_in_a_refusal_is_escaped(app, events):
     with app.test_request_context("/admin/settings%0d%0a2026-01-01T00:00:00.000Z%20login"):
         security_log.refused(403, "permission")
