@@ -298,6 +298,13 @@ class CommentForm(PostForm, GuestFields):
     )
 
 
+class PreviewForm(FlaskForm):
+    """The live preview's request: which kind of post, and its text."""
+
+    kind = SelectField("Kind", choices=[SelectChoice(kind, kind) for kind in ("question", "answer", "comment")])
+    body = TextAreaField("Text", filters=[lambda v: clean_input(v) if isinstance(v, str) else v])
+
+
 # --- Curation -----------------------------------------------------------------
 
 class EditForm(FlaskForm):

@@ -205,6 +205,33 @@ class _BoundedLinksExtension(markdown.Extension):
             md.inlinePatterns.register(_bounded(cls)(pattern, md), name, priority)
 
 
+#: Deepest quote nesting rendered as quotes; deeper ">" stay text. Python-Markdown's own guard
+#: depends on the caller's stack depth, so the same text rendered differently when saved, previewed
+#: or re-rendered; a fixed depth makes the HTML a function of the text alone.
+MAX_QUOTE_DEPTH = 40
+
+
+class _BoundedQuotes(markdown.blockprocessors.BlockQuoteProcessor):
+    """Nest quotes up to MAX_QUOTE_DEPTH, whatever the stack depth of the caller."""
+
+    depth = 0
+
+    def test(self, parent, block):
+        return bool(self.RE.search(block)) and self.depth < MAX_QUOTE_DEPTH
+
+    def run(self, parent, blocks):
+        self.depth += 1
+        try:
+            super().run(parent, blocks)
+        finally:
+            self.depth -= 1
+
+
+class _BoundedQuotesExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.parser.blockprocessors.register(_BoundedQuotes(md.parser), "quote", 20)
+
+
 #: An @mention: a member name of 3–30 letters, digits and . - _ (not inside a word or an address).
 MENTION_PATTERN = r"(?<![\w@/])@([^\W_][\w.-]{1,28}[^\W_.-]|[^\W_]{3})"
 
@@ -235,7 +262,8 @@ def render_markdown(source: str) -> str:
         if source.count("[") > MAX_BRACKETS:
             raise ValueError("too many brackets to parse links in linear time")
         md = markdown.Markdown(
-            extensions=[*MARKDOWN_EXTENSIONS, _BoundedLinksExtension(), _MentionsExtension()],
+            extensions=[*MARKDOWN_EXTENSIONS, _BoundedLinksExtension(), _BoundedQuotesExtension(),
+                        _MentionsExtension()],
             extension_configs=MARKDOWN_CONFIG,
             output_format="html",
         )

@@ -63,6 +63,11 @@ def can_write(user):
     return guests_may_post()
 
 
+def can_preview_post(user):
+    """Whoever may write a post may preview one."""
+    return can_write(user)
+
+
 def require(allowed, status=403):
     """Abort with ``status`` (403 by default) unless ``allowed`` is true."""
     if not allowed:

@@ -48,6 +48,8 @@ MATRIX = {
     "answers.new_comment": ("GET", lambda w: f"/posts/{w['answer']}/comment", None, ALL),
     "answers.comment": ("POST", lambda w: f"/posts/{w['answer']}/comments", lambda w: _body("Thank you."), ALL),
     "answers.show": ("GET", lambda w: f"/answers/{w['answer']}", None, ALL),
+    # The editor's live preview: whoever may write (guests too, while the site lets them post).
+    "previews.create": ("POST", lambda w: "/preview", lambda w: {"kind": "answer", "body": "**Hello**"}, ALL),
     # Votes: members on others' posts; the owner may not vote on their own answer.
     "votes.vote": ("POST", lambda w: f"/posts/{w['answer']}/vote", lambda w: {"value": "up"}, MEMBERS - {"owner"}),
     # The best answer: the asker (owner of the question) and moderators.

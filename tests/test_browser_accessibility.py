@@ -88,8 +88,11 @@ def test_axe_finds_a_missing_label_and_low_contrast(page):
     """The check itself works here: a bad page fails it."""
     page.set_content('<!doctype html><html lang="en"><head><title>Bad</title></head><body><main>'
                      '<input type="text"><p style="color:#bbb;background:#fff">faint</p></main></body></html>')
-    found = {(v["id"], v["impact"]) for v in AXE.run(page).response["violations"]}
+    violations = AXE.run(page, options=AXE_OPTIONS).response["violations"]
+    found = {(v["id"], v["impact"]) for v in violations}
     assert ("label", "critical") in found and ("color-contrast", "serious") in found
+    message = describe(next(v for v in violations if v["id"] == "label"), "bad page")
+    assert message.startswith("bad page: label (critical) Form elements must have labels\n    at input")
 
 
 def test_the_skip_link_comes_first_and_focus_is_never_hidden(live_server, browser):

@@ -16,6 +16,7 @@ def register_blueprints(app):
         flags,
         moderation,
         notifications,
+        previews,
         questions,
         safety,
         sanctions,
@@ -27,7 +28,7 @@ def register_blueprints(app):
 
     for module in (questions, answers, votes, edits, curation, flags, moderation, sanctions,
                    notifications, safety, auth, users, admin, admin_categories, admin_moderation, search,
-                   feeds, credentials, theme):
+                   feeds, credentials, theme, previews):
         app.register_blueprint(module.bp)
 
     from forum.views import legacy  # old addresses of imported sites (after the others: catch-all paths)

@@ -22,6 +22,7 @@ from forum.views.forms_util import (
     wants_to_edit_again,
 )
 from forum.views.limits import by_trust
+from forum.views.previews import is_preview, preview_for, wants_preview
 from forum.views.questions import get_visible_question_or_404, new_token, render_show
 
 bp = Blueprint("answers", __name__)
@@ -37,12 +38,18 @@ def _guest(form):
 
 @bp.post("/questions/<int:question_id>/answers")
 @limiter.limit(by_trust(guest="5 per hour;20 per day", new="10 per hour;40 per day",
-                        member="20 per hour;60 per day"), key_func=lambda: client_ip())
+                        member="20 per hour;60 per day"), key_func=lambda: client_ip(),
+               deduct_when=lambda response: not is_preview(response))
+# The Preview button costs no posting slot; it has its own, looser allowance.
+@limiter.limit("60 per hour", key_func=lambda: client_ip(), deduct_when=is_preview)
 @rerender_on_csrf_error
 def create(question_id):
     question = get_visible_question_or_404(question_id)
     require(can_answer_question(current_user, question))
     form = AnswerForm()
+    if wants_preview():
+        preview = preview_for(form, "answer")
+        return render_show(question, answer_form=form, preview=preview, status=200 if preview is not None else 400)
     if not form.validate_on_submit():
         return render_show(question, answer_form=form, status=400)
     if wants_to_edit_again():

@@ -44,6 +44,7 @@ from forum.views.forms_util import (
     wants_to_edit_again,
 )
 from forum.views.limits import by_trust
+from forum.views.previews import is_preview, preview_for, wants_preview
 
 bp = Blueprint("questions", __name__)
 
@@ -143,8 +144,8 @@ def similar_for_review(title):
 
 
 def is_review_step(response):
-    """True for the review step's response, which is not a posting attempt."""
-    return bool(g.get("ask_review_step"))
+    """True for the review step's or a preview's response, which is not a posting attempt."""
+    return bool(g.get("ask_review_step")) or is_preview(response)
 
 
 @bp.post("/ask")
@@ -157,6 +158,9 @@ def is_review_step(response):
 def create():
     require(can_ask_question(current_user))
     form = ask_form()
+    if wants_preview():
+        preview = preview_for(form, "question")
+        return render_template("questions/new.html", form=form, preview=preview), 200 if preview is not None else 400
     if not form.validate_on_submit():
         return render_template("questions/new.html", form=form), 400
     category = None
@@ -243,7 +247,7 @@ def _follow_merge(error):
     return redirect(question_url(target), 301)
 
 
-def render_show(question, answer_form=None, status=200):
+def render_show(question, answer_form=None, status=200, preview=None):
     page = page_arg()
     if answer_form is None and can_answer_question(current_user, question):
         answer_form = AnswerForm(formdata=None)
@@ -267,7 +271,7 @@ def render_show(question, answer_form=None, status=200):
                                                     **_thread_context(question, page)),
             extra=linked))
     return render_template(
-        "questions/show.html", answer_form=answer_form, thread_html=thread_html,
+        "questions/show.html", answer_form=answer_form, thread_html=thread_html, preview=preview,
         related=search.related_questions(question), **shared,
     ), status
 
