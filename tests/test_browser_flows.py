@@ -95,6 +95,25 @@ def test_ask_with_the_toolbar_the_live_preview_and_a_draft(live_server, page, me
     assert _drafts(page) == {"session": [], "local": 0}  # posted, so forgotten
 
 
+def test_the_toolbar_makes_lists_and_code_and_is_one_tab_stop(live_server, page):
+    page.goto(live_server.url + "/ask")
+    body = page.get_by_role("textbox", name="More detail (optional)")
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+    body.fill("one\ntwo")
+    body.evaluate("el => { el.focus(); el.setSelectionRange(0, el.value.length); }")
+    toolbar.get_by_role("button", name="List").click()
+    expect(body).to_have_value("- one\n- two")
+    expect(page.locator("#body-preview li")).to_have_text(["one", "two"])
+    _select(body, "two")
+    toolbar.get_by_role("button", name="Code").click()
+    expect(body).to_have_value("- one\n- `two`")
+    expect(page.locator("#body-preview li code")).to_have_text("two")
+    toolbar.get_by_role("button", name="Bold").focus()
+    page.keyboard.press("ArrowRight")
+    expect(toolbar.get_by_role("button", name="Italic")).to_be_focused()
+    expect(toolbar.locator("button[tabindex='0']")).to_have_text("Italic")
+
+
 def test_guest_answers_member_comments_picks_the_best_answer_and_edits(live_server, page, member, make_user):
     question = make_question(member, title=TITLE, body="Everything feels loud at night.")
     make_answer(question, make_user("sam"), body="Counting breaths helps me.")

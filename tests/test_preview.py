@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
+from forum.markup import MAX_QUOTE_DEPTH, render_markdown
 from forum.models import Post
 from forum.services import posting, sanctions
 from tests.factories import make_answer, make_comment, make_question
@@ -72,6 +73,19 @@ def test_the_preview_is_the_saved_html(client, make_user, thread, body):
         assert previewed(client, kind, body) == post.body_html, kind
     html = saved["answer"].body_html
     assert not re.search(r"<(script|img|iframe|svg|style)|href=\"\s*(javascript|data):|\son\w+=|style=", html, re.I)
+
+
+def test_the_same_text_renders_the_same_however_deep_the_caller(client):
+    # Python-Markdown stops nesting quotes near the recursion limit, so a saved post, its
+    # preview (a deeper stack) and a re-render used to differ; the depth is now fixed.
+    body = "> " * 300 + "deep"
+    expected = render_markdown(body)
+
+    def nested(levels):
+        return render_markdown(body) if levels == 0 else nested(levels - 1)
+
+    assert nested(400) == expected and previewed(client, "answer", body) == expected
+    assert expected.count("<blockquote>") == MAX_QUOTE_DEPTH
 
 
 def test_hostile_markup_is_neutralised_in_the_preview(client):
