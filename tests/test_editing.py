@@ -600,3 +600,14 @@ def test_an_admin_can_act_on_a_moderators_post(app, moderator, admin, cats):
     assert post.body == "I lie awake." and post.status == "hidden"
     assert [e.action for e in audit_entries(post=question)] == ["edit", "rollback", "redact", "hide"]
     assert_no_drift()
+
+
+def test_a_new_member_cannot_add_links_by_editing(make_user):
+    from forum.services.errors import ValidationFailed
+
+    newcomer = make_user("newcomer")
+    question = make_question(newcomer)
+    links = " ".join(f"https://spam{i}.example/" for i in range(3))
+    with pytest.raises(ValidationFailed) as refused:
+        editing.edit_post(newcomer, question, body=f"Visit {links}")
+    assert "at most 2" in refused.value.errors["body"][0]

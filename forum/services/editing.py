@@ -33,6 +33,9 @@ def edit_post(editor, post, *, title=None, body=None, tag_text=None, category=No
     is_question = isinstance(post, Question)
     new_title = posting.clean_title(title, errors) if is_question and title is not None else post.title
     new_body = posting.clean_body(post.type, body, errors) if body is not None else post.body
+    if body is not None and new_body != post.body and "body" not in errors:
+        # The same link limit as posting, or a new member could add the links afterwards.
+        posting.check_links(editor, render_markdown(new_body), errors)
     old_tag_rows = current_tags(post)
     old_tags = [tag.name for tag in old_tag_rows]
     new_tags = old_tags

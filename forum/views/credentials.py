@@ -15,6 +15,8 @@ from forum.security import rerender_on_csrf_error
 from forum.services import credentials
 from forum.services.errors import ServiceError, ValidationFailed
 from forum.views.forms_util import apply_errors, parse_id
+from forum.views.limits import account_limit, staff_limit
+from forum.views.reauth import recent_password_required
 
 bp = Blueprint("credentials", __name__)
 
@@ -70,6 +72,7 @@ def apply():
 
 @bp.post("/account/credentials/<int:credential_id>/withdraw")
 @login_required
+@account_limit()
 def withdraw(credential_id):
     credential = _credential_or_404(credential_id)
     require(can_withdraw_credential(current_user, credential))
@@ -128,7 +131,9 @@ DECISIONS = {
 
 
 @bp.post("/moderation/credentials/<int:credential_id>/<any(verify, reject, revoke):decision>")
+@staff_limit()
 @rerender_on_csrf_error
+@recent_password_required
 def decide(credential_id, decision):
     require(can_review_credentials(current_user))
     credential = _credential_or_404(credential_id)
