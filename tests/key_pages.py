@@ -21,7 +21,9 @@ What I have tried so far:
 I even keep a log with a little script: `sleep-log --today`
 
     for night in nights:
-        print(night.hours)
+        print(night.hours)  # and a long line that must wrap inside its box, not widen the page: xxxxxxxxxxxxxxxxxxxxxxxx
+
+My log file is sleep-log-2026-11-28-very-long-name-without-any-break-at-all-just-dashes-and-letters.txt
 """
 
 ANSWER_BODY = """A *steady* routine helped me most.
@@ -32,6 +34,11 @@ ANSWER_BODY = """A *steady* routine helped me most.
 > Be patient with yourself; it takes a couple of weeks.
 
 See [the sleep guide](https://example.org/sleep) too.
+
+| Week | Bedtime | Hours asleep | Notes from my sleep diary, written each morning |
+|:-----|:-------:|-------------:|-------------------------------------------------|
+| 1    | 23:30   | 5.5          | woke at 3 and again at 5, couldn't settle       |
+| 2    | 23:00   | 6.5          | better after cutting coffee after noon          |
 """
 
 
