@@ -105,6 +105,12 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
 
 
+class ReauthenticateForm(FlaskForm):
+    """The password again, before a moderator's or admin's sensitive action."""
+
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
 def _email_field(label, description=None):
     return EmailField(
         label,

@@ -335,6 +335,11 @@ def can_delete_own_account(user):
     return is_member(user) and user.deleted_at is None and bool(user.password_hash)
 
 
+def can_end_session(user, member_session):
+    """A member ends their own sessions (any of them, this one included), nobody else's."""
+    return is_member(user) and member_session is not None and member_session.user_id == user.id
+
+
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()

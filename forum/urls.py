@@ -1,27 +1,39 @@
 """URL helpers for templates and views, and the same-site redirect rule."""
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_request_context, url_for
 
 from forum.text import slugify
 
 
+def _is_local_path(target):
+    if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)
+
+
 def safe_next(target, default="/"):
     """Return ``target`` if it is a path on this site, else ``default``.
 
     Refuses absolute URLs, scheme-relative ``//host`` and ``/\\host`` (which some
-    browsers read as ``//host``), and anything with control characters.
+    browsers read as ``//host``), anything with control characters (a browser drops a
+    tab or newline, turning ``/<TAB>/host`` into ``//host``), and targets that become
+    one of these once percent-decoded (``/%5Chost``), as a proxy or browser might.
     """
-    if not target or not isinstance(target, str):
+    if not target or not isinstance(target, str) or len(target) > 2000:
         return default
-    if any(ord(ch) < 32 or ch == "\\" for ch in target):
-        return default
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return default
-    return target
+    seen = target
+    for _ in range(3):
+        if not _is_local_path(seen):
+            return default
+        decoded = unquote(seen)
+        if decoded == seen:
+            return target
+        seen = decoded
+    return default
 
 
 def external_url(endpoint, **values):

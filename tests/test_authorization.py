@@ -138,6 +138,12 @@ MATRIX = {
     "auth.account": ("GET", lambda w: "/account", None, MEMBERS),
     "auth.change_password": ("POST", lambda w: "/account/password", lambda w: {}, MEMBERS),
     "auth.logout_everywhere": ("POST", lambda w: "/account/logout-everywhere", lambda w: {}, MEMBERS),
+    # One's own sessions: any member on their own (someone else's answers 404: see test_member_sessions).
+    "sessions.end": ("POST", lambda w: "/account/sessions/999999/end", lambda w: {}, MEMBERS),
+    "sessions.end_others": ("POST", lambda w: "/account/sessions/end-others", lambda w: {}, MEMBERS),
+    # The password again before sensitive staff actions: any member may be asked.
+    "reauth.form": ("GET", lambda w: "/reauthenticate?next=/admin/settings", None, MEMBERS),
+    "reauth.confirm": ("POST", lambda w: "/reauthenticate", lambda w: {"password": "wrong"}, MEMBERS),
     # Account emails: anyone may ask for links; the link itself (here a bad one) is the check.
     "auth.check_email": ("GET", lambda w: "/check-email", None, ALL),
     "auth.resend_verification": ("POST", lambda w: "/verify/resend",

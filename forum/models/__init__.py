@@ -4,6 +4,7 @@ from forum.models.credential import CREDENTIAL_KINDS, CREDENTIAL_STATES, Credent
 from forum.models.deletion import RemovedText
 from forum.models.export import EXPORT_STATES, DataExport
 from forum.models.import_redirect import REDIRECT_KINDS, ImportRedirect
+from forum.models.member_session import MemberSession
 from forum.models.moderation import ModerationAction
 from forum.models.notification import FOLLOW_TARGETS, Follow, Job, Notification, OutboxMessage
 from forum.models.post import STATUSES, Answer, Comment, Post, Question
@@ -31,4 +32,5 @@ __all__ = [
     "Question", "Revision", "STATUSES", "Setting", "Tag", "UTCDateTime", "User",
     "Vote", "post_tags", "utcnow", "RemovedText", "DataExport", "EXPORT_STATES",
     "ImportRedirect", "REDIRECT_KINDS",
+    "MemberSession",
 ]

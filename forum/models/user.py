@@ -75,10 +75,20 @@ class User(UserMixin, db.Model):
     #: When the purge erased the account's personal data (the row stays, pseudonymous).
     purged_at = mapped_column(UTCDateTime)
 
+    #: The key and record of the session this member object was loaded for (not columns);
+    #: set by services.member_sessions at login and by the user loader.
+    session_key = None
+    member_session = None
+
     def get_id(self):
         # The epoch is part of the id Flask-Login stores in the session and the
         # remember cookie, so bumping it invalidates both.
         return f"{self.id}.{self.session_epoch}"
+
+    def get_session_id(self):
+        """The id Flask-Login stores (login_manager.id_attribute): get_id plus the session's
+        key, so ending that session's record ends the session and its remember cookie."""
+        return f"{self.get_id()}.{self.session_key or ''}"
 
     @property
     def level_enum(self):

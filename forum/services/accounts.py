@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Level, User, utcnow
-from forum.services import account_emails, audit, points
+from forum.services import account_emails, audit, member_sessions, points
 from forum.services.errors import Conflict, ValidationFailed
 from forum.services.users import RESERVED_NAMES
 from forum.text import canonical, has_control_characters
@@ -375,18 +375,13 @@ def end_all_sessions(user):
     db.session.execute(
         update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
     )
+    member_sessions.end_all(user)
     db.session.refresh(user, ["session_epoch"])
 
 
 def load_session_user(session_id):
-    """Return the member for a Flask-Login id ("<id>.<epoch>"), or None if stale."""
-    user_id, _, epoch = (session_id or "").partition(".")
-    if not user_id.isdigit() or not epoch.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch) or user.deleted_at is not None:
-        return None
-    return user
+    """Return the member for a Flask-Login id ("<id>.<epoch>.<key>"), or None if stale."""
+    return member_sessions.load_user(session_id)
 
 
 def set_level(user, level, actor=None):

@@ -31,11 +31,16 @@ def register_blueprints(app):
                    feeds, credentials, theme, previews):
         app.register_blueprint(module.bp)
 
+    app.register_blueprint(account_data.bp)
+
+    from forum.views import reauth, sessions
+
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(reauth.bp)
+
     from forum.views import legacy  # old addresses of imported sites (after the others: catch-all paths)
 
     app.register_blueprint(legacy.bp)
-
-    app.register_blueprint(account_data.bp)
 
     from forum.views import guards
 

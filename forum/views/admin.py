@@ -13,6 +13,7 @@ from forum.services import accounts, points, settings
 from forum.text import canonical
 from forum.views.forms_util import parse_id
 from forum.views.limits import staff_limit
+from forum.views.reauth import recent_password_required
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,6 +70,7 @@ def privileges_form():
 @bp.post("/<any(settings, points, privileges):page>")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def update_settings(page):
     require(can_change_settings(current_user))
     form = _form(page)
@@ -87,6 +89,7 @@ def update_settings(page):
 
 @bp.post("/points/preset")
 @staff_limit()
+@recent_password_required
 def apply_points_preset():
     require(can_change_settings(current_user))
     if not ConfirmForm().validate_on_submit():
@@ -135,6 +138,7 @@ def users():
 
 
 @bp.get("/users/<username>")
+@recent_password_required
 def user(username):
     member = get_user_or_404(username)
     form = SetLevelForm(level=str(member.level))
@@ -144,6 +148,7 @@ def user(username):
 @bp.post("/users/<username>/level")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def set_level(username):
     member = get_user_or_404(username)
     form = SetLevelForm()

@@ -18,6 +18,7 @@ from forum.services import categories, category_admin
 from forum.services.errors import ServiceError
 from forum.views.forms_util import apply_errors, parse_id
 from forum.views.limits import staff_limit
+from forum.views.reauth import recent_password_required
 
 bp = Blueprint("admin_categories", __name__, url_prefix="/admin/categories")
 
@@ -92,6 +93,7 @@ def index():
 @bp.post("")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def create():
     form = CategoryForm()
     form.parent.choices = [TOP_LEVEL] + _choices()
@@ -121,6 +123,7 @@ def edit(category_id):
 @bp.post("/<int:category_id>")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def update(category_id):
     category = get_category_or_404(category_id)
     form = CategoryEditForm()
@@ -142,6 +145,7 @@ def update(category_id):
 @bp.post("/<int:category_id>/move")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def move(category_id):
     category = get_category_or_404(category_id)
     form = CategoryMoveForm()
@@ -163,6 +167,7 @@ def move(category_id):
 
 @bp.post("/<int:category_id>/position")
 @staff_limit()
+@recent_password_required
 def reorder(category_id):
     category = get_category_or_404(category_id)
     form = CategoryReorderForm()
@@ -184,6 +189,7 @@ def reorder(category_id):
 @bp.post("/<int:category_id>/merge")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def merge(category_id):
     source = get_category_or_404(category_id)
     form = CategoryMergeForm()
@@ -206,6 +212,7 @@ def merge(category_id):
 
 @bp.post("/<int:category_id>/delete")
 @staff_limit()
+@recent_password_required
 def delete(category_id):
     category = get_category_or_404(category_id)
     if not ConfirmForm().validate_on_submit():

@@ -12,6 +12,7 @@ from forum.services import phrases, safety, sanctions, settings
 from forum.services.errors import ValidationFailed
 from forum.views.forms_util import apply_errors
 from forum.views.limits import staff_limit
+from forum.views.reauth import recent_password_required
 
 bp = Blueprint("admin_moderation", __name__, url_prefix="/admin")
 
@@ -41,6 +42,7 @@ def phrase_lists():
 @bp.post("/phrases")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def add_phrase():
     require(can_manage_phrases(current_user))
     form = _phrase_form()
@@ -61,6 +63,7 @@ def add_phrase():
 
 @bp.post("/phrases/<int:phrase_id>/delete")
 @staff_limit()
+@recent_password_required
 def remove_phrase(phrase_id):
     require(can_manage_phrases(current_user))
     phrase = db.session.get(Phrase, phrase_id)
@@ -88,6 +91,7 @@ def addresses():
 @bp.post("/addresses")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def add_address_block():
     require(can_manage_address_blocks(current_user))
     form = AddressBlockForm()
@@ -106,6 +110,7 @@ def add_address_block():
 
 @bp.post("/addresses/<int:block_id>/delete")
 @staff_limit()
+@recent_password_required
 def lift_address_block(block_id):
     require(can_manage_address_blocks(current_user))
     block = db.session.scalar(select(AddressBlock).where(AddressBlock.id == block_id))
@@ -134,6 +139,7 @@ def crisis_resources():
 @bp.post("/crisis-resources")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def update_crisis_resources():
     require(can_manage_phrases(current_user))
     form = ResourcesForm()

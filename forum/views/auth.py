@@ -11,7 +11,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from forum import security_log
 from forum.extensions import db, limiter, login_manager
@@ -34,10 +34,13 @@ from forum.urls import safe_next
 from forum.views import login_limits
 from forum.views.forms_util import apply_errors, client_ip
 from forum.views.limits import account_limit
+from forum.views.sessions import end_this_session, listed_sessions, log_in
 
 bp = Blueprint("auth", __name__)
 
 login_manager.user_loader(accounts.load_session_user)
+#: Flask-Login stores "<id>.<epoch>.<session key>", tying the login to its session record.
+login_manager.id_attribute = "get_session_id"
 
 EMAIL_FORM_PREFIX = "change-email"
 
@@ -147,7 +150,7 @@ def verify_email(token):
         return _link_page("auth/verify.html", "conflict", 409, message=error.message)
     db.session.commit()
     if outcome == "verified":
-        login_user(user)
+        log_in(user, password_entered=False)
         flash("Thank you: your address is confirmed and your account is ready.", "success")
         return redirect(url_for("questions.index"))
     if outcome == "changed":
@@ -204,12 +207,11 @@ def login():
         return render_template("auth/login.html", form=form, next=next_url, unverified=True,
                                resend_form=ResendVerificationForm(email=user.email)), 403
     restored = accounts.record_login(user)
-    db.session.commit()
-    login_user(user, remember=form.remember.data)
+    log_in(user, remember=form.remember.data)  # commits
+    security_log.login(user)
     if restored:
         flash("Welcome back: your account is restored, with your posts as they were. Nothing "
               "will be deleted.", "success")
-    security_log.login(user)
     if accounts.password_problems(form.password.data, user.username):
         # Rules apply when a password is set; an older one (e.g. imported) is only flagged.
         flash("Your password is weaker than this site asks for; please choose a new one "
@@ -222,6 +224,8 @@ def login():
 def logout():
     if current_user.is_authenticated:
         security_log.logout(current_user)
+        end_this_session()
+        db.session.commit()
     logout_user()
     flash("You have logged out.", "info")
     return redirect(url_for("questions.index"))
@@ -294,6 +298,7 @@ def _account_page(password_form=None, email_form=None, status=200):
         password_form=password_form or ChangePasswordForm(),
         email_form=email_form or ChangeEmailForm(prefix=EMAIL_FORM_PREFIX),
         confirm_form=ConfirmForm(),
+        sessions=listed_sessions(),
     ), status
 
 
@@ -318,7 +323,7 @@ def change_password():
         else:
             db.session.commit()
             security_log.password_changed(current_user, "account")
-            login_user(current_user._get_current_object())  # keep this session alive
+            log_in(current_user._get_current_object())  # keep this device logged in
             flash("Your password has been changed and other sessions have been ended.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=400)

@@ -22,6 +22,7 @@ from forum.views.answers import post_location
 from forum.views.edits import get_post_or_404
 from forum.views.forms_util import apply_errors, parse_id
 from forum.views.limits import staff_limit
+from forum.views.reauth import recent_password_required
 
 bp = Blueprint("curation", __name__)
 
@@ -170,6 +171,7 @@ def reveal_form(post_id):
 @bp.post("/posts/<int:post_id>/reveal")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def reveal(post_id):
     post = get_post_or_404(post_id)
     require(can_reveal_author(current_user, post))

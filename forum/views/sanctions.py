@@ -12,6 +12,7 @@ from forum.views.answers import post_location
 from forum.views.edits import get_post_or_404
 from forum.views.forms_util import apply_errors
 from forum.views.limits import staff_limit
+from forum.views.reauth import recent_password_required
 from forum.views.users import get_user_or_404
 
 bp = Blueprint("sanctions", __name__)
@@ -36,6 +37,7 @@ def member(username):
 @bp.post("/moderation/members/<username>/block")
 @rerender_on_csrf_error
 @staff_limit()
+@recent_password_required
 def block(username):
     target = get_user_or_404(username)
     require(can_sanction_member(current_user, target))
@@ -55,6 +57,7 @@ def block(username):
 
 @bp.post("/moderation/members/<username>/unblock")
 @staff_limit()
+@recent_password_required
 def unblock(username):
     target = get_user_or_404(username)
     require(can_sanction_member(current_user, target))
@@ -73,6 +76,7 @@ def unblock(username):
 
 @bp.post("/posts/<int:post_id>/block-address")
 @staff_limit()
+@recent_password_required
 def block_address(post_id):
     post = get_post_or_404(post_id)
     require(can_block_post_address(current_user, post))

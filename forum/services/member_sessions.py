@@ -1,0 +1,127 @@
+"""Members' sessions: one record per login, listed on the account page and ended there.
+
+Flask-Login stores "<user id>.<epoch>.<key>" (User.get_session_id) in the signed session
+and the remember cookie. Loading the member checks that the record for that key is
+still open and of the current epoch, in the same single query that loads the member.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from forum.extensions import db
+from forum.models import MemberSession, User, utcnow
+from forum.models.member_session import USER_AGENT_MAX
+
+#: How stale "last active" may get before a request updates it (one write per this at most).
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def _digest(key):
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def start_session(user, user_agent=""):
+    """Open a session record for ``user`` and attach its key to the object; return the record."""
+    key = secrets.token_urlsafe(32)
+    record = MemberSession(user_id=user.id, key_hash=_digest(key), epoch=user.session_epoch or 0,
+                           user_agent=(user_agent or "")[:USER_AGENT_MAX], created_at=utcnow(),
+                           last_seen_at=utcnow())
+    db.session.add(record)
+    db.session.flush()
+    user.session_key, user.member_session = key, record
+    return record
+
+
+def load_user(session_id):
+    """Return the member for a Flask-Login id ("<id>.<epoch>.<key>"), or None if it is stale:
+    the record is ended or unknown, the epoch moved on, or the account is deleted.
+    """
+    user_id, epoch, key = ((session_id or "").split(".", 2) + ["", ""])[:3]
+    if not user_id.isdigit() or not epoch.isdigit() or not key:
+        return None
+    row = db.session.execute(
+        select(User, MemberSession)
+        .join(MemberSession, MemberSession.user_id == User.id)
+        .where(User.id == int(user_id), MemberSession.key_hash == _digest(key),
+               MemberSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user, record = row
+    if user.session_epoch != int(epoch) or record.epoch != user.session_epoch:
+        return None
+    if user.deleted_at is not None:
+        return None
+    user.session_key, user.member_session = key, record
+    return user
+
+
+def needs_touch(record, now=None):
+    """Tell whether the record's "last active" is stale enough to write."""
+    return record is not None and record.last_seen_at < (now or utcnow()) - SEEN_EVERY
+
+
+def touch(connection, record_id):
+    """Note that the session was used just now (on ``connection``, outside the request's work)."""
+    connection.execute(update(MemberSession).where(MemberSession.id == record_id)
+                       .values(last_seen_at=utcnow()))
+
+
+def active_sessions(user):
+    """The member's open sessions, most recently used first."""
+    return db.session.scalars(
+        select(MemberSession)
+        .where(MemberSession.user_id == user.id, MemberSession.ended_at.is_(None),
+               MemberSession.epoch == user.session_epoch)
+        .order_by(MemberSession.last_seen_at.desc(), MemberSession.id.desc())
+    ).all()
+
+
+def get_own_session(user, session_id):
+    """Return the member's open session with this id, or None (also for someone else's)."""
+    record = db.session.get(MemberSession, session_id)
+    if record is None or record.user_id != user.id or record.ended_at is not None:
+        return None
+    return record
+
+
+def end_session(record):
+    """End one session: its next request is a guest's, and its remember cookie is refused."""
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        db.session.flush()
+
+
+def end_other_sessions(user, keep_id):
+    """End every open session of the member except ``keep_id``; return how many ended."""
+    return db.session.execute(
+        update(MemberSession)
+        .where(MemberSession.user_id == user.id, MemberSession.ended_at.is_(None),
+               MemberSession.id != keep_id)
+        .values(ended_at=utcnow())
+    ).rowcount
+
+
+def end_all(user):
+    """End every open session record of the member."""
+    db.session.execute(
+        update(MemberSession)
+        .where(MemberSession.user_id == user.id, MemberSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def describe(user_agent):
+    """A short, human name for a browser from its user agent ("Firefox on Linux")."""
+    ua = user_agent or ""
+    browser = next((name for token, name in (
+        ("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"), ("Safari/", "Safari")) if token in ua), None)
+    system = next((name for token, name in (
+        ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
+        ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")) if token in ua), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "An unknown browser or app"
