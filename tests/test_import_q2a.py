@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from forum.extensions import db
@@ -363,3 +363,10 @@ def test_the_whole_dump_is_imported_exactly(runner, client, q2a):
     finally:
         connection.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
         connection.close()
+        if db.engine.dialect.name == "postgresql":
+            # The fixture's row-by-row DELETE checks every foreign key to members against
+            # 70,000 dead post rows; TRUNCATE empties the tables at once.
+            db.session.rollback()
+            db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in db.metadata.sorted_tables)
+                                    + " CASCADE"))
+            db.session.commit()
