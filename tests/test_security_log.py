@@ -178,3 +178,14 @@ def test_the_default_destination_outside_tests_is_stderr(database_url, tmp_path,
         assert handlers[0].stream.name == "<stderr>" or handlers[0].stream is __import__("sys").stderr
     finally:
         security_log.init_app(build_app(database_url, tmp_path / "reset"))
+
+
+def test_the_login_after_confirming_an_address_is_logged(client, make_user, caplog):
+    user = make_user("confirmer")
+    user.email_verified_at = None
+    db.session.commit()
+    token = account_emails.verification_token(user, user.email)
+    with caplog.at_level(logging.INFO, logger="forum.security"):
+        assert client.post(f"/verify/{token}").status_code == 302
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(re.search(r"\blogin\b", line) and "confirmer" in line for line in lines), lines

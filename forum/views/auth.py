@@ -151,6 +151,7 @@ def verify_email(token):
     db.session.commit()
     if outcome == "verified":
         log_in(user, password_entered=False)
+        security_log.login(user)
         flash("Thank you: your address is confirmed and your account is ready.", "success")
         return redirect(url_for("questions.index"))
     if outcome == "changed":
