@@ -76,6 +76,18 @@ class Server:
                 sizes.append(int(match.group(1)) / 1024)
         return sum(sizes) / len(sizes) if sizes else None
 
+    def cpu_seconds(self):
+        """CPU time (user + system) the workers have used so far, from /proc/<pid>/stat."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / ticks
+
     def log_offset(self):
         return self.log_path.stat().st_size
 

@@ -82,16 +82,20 @@ def median_of(results):
         merged[key] = statistics.median(values) if values else None
     merged["requests"] = sum(r["requests"] for r in results)
     merged["errors"] = sum(r["non2xx"] + r["socket_errors"] for r in results)
+    merged["wrk_notes"] = [line.strip() for r in results for line in r["output"].splitlines()
+                           if "Socket errors" in line or "Non-2xx" in line]
     return merged
 
 
 def measure(server, args, path, headers=(), script=None, env=None, threads=2, connections=16, warm=True):
     if warm:
         bench_http.run_wrk(args.port, path, 2, threads, connections, headers, script, env)
-    since = server.log_offset()
+    since, cpu = server.log_offset(), server.cpu_seconds()
     results = [bench_http.run_wrk(args.port, path, args.duration, threads, connections, headers, script, env)
                for _ in range(args.runs)]
     row = median_of(results)
+    # Workers' CPU per answered request: what a page costs, however busy the machine is.
+    row["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / row["requests"] if row["requests"] else None
     row["log_errors"] = server.log_errors(since)
     row["rss"] = server.worker_rss_mb()
     return row
@@ -163,9 +167,9 @@ def ratio(ours, theirs, invert=False):
 
 
 def table(rows):
-    lines = ["| page | view | answers/page | req/s | p50 ms | p99 ms | SQL | KB gz | MB/worker "
+    lines = ["| page | view | answers/page | req/s | p50 ms | p99 ms | CPU ms/req | SQL | KB gz | MB/worker "
              "| Q2A req/s | Q2A p50 | Q2A p99 | Q2A SQL | req/s ours/Q2A | p50 Q2A/ours | p99 Q2A/ours | errors |",
-             "|" + "---|" * 17]
+             "|" + "---|" * 18]
     for row in rows:
         q2a = Q2A.get(row["page"], (None,) * 4)
         per_page = f"{row['per_page']} (Q2A 10)" if row["per_page"] else ""
@@ -176,7 +180,7 @@ def table(rows):
             errors_text = str(errors)
         lines.append(
             f"| {row['page']} | {row['view']} | {per_page} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
-            f"| {fmt(row['p99'], 1)} | {fmt(row['queries'])} | {fmt(row['weight'] and row['weight'] / 1024, 1)} "
+            f"| {fmt(row['p99'], 1)} | {fmt(row['cpu_ms'], 1)} | {fmt(row['queries'])} | {fmt(row['weight'] and row['weight'] / 1024, 1)} "
             f"| {fmt(row['rss'])} | {fmt(q2a[0])} | {fmt(q2a[1])} | {fmt(q2a[2])} | {fmt(q2a[3])} "
             f"| {ratio(row['rps'], q2a[0])} | {ratio(row['p50'], q2a[1], True)} | {ratio(row['p99'], q2a[2], True)} "
             f"| {errors_text} |")
@@ -256,8 +260,9 @@ def bench_engine(engine, args, env, command):
               f"- data: {probe.counts}\n"
               f"- load average before: {load_before}; after: {load_average()} (other work on the machine)\n")
     problems = [line for row in rows for line in row["log_errors"]]
+    problems += [f"{row['page']} ({row['view']}), wrk: {note}" for row in rows for note in row["wrk_notes"]]
     text = (header + "\n" + table(rows) + "\n\nTargets (issue 11):\n\n" + targets(rows) + "\n"
-            + ("\nServer log errors:\n\n" + "\n".join(f"    {line}" for line in problems[:20]) + "\n"
+            + ("\nErrors (server log, wrk):\n\n" + "\n".join(f"    {line}" for line in problems[:20]) + "\n"
                if problems else ""))
     suffix = "" if args.scale == 1 else f"-{bench_data.size_tag(args.scale)}"
     (BENCH_DIR / f"results-{engine}{suffix}.md").write_text(text)
