@@ -78,7 +78,7 @@ def count_posts(path):
     kinds = {"q": 0, "a": 0, "c": 0}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            kind = line[7:9].strip('",')  # lines start with {"t":"<kind>"
+            kind = json.loads(line).get("t") if line.strip() else None
             if kind in kinds:
                 kinds[kind] += 1
     return sum(kinds.values())
