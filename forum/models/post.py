@@ -1,7 +1,7 @@
 """Questions, answers and comments: one table, single-table inheritance."""
 import json
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -26,8 +26,12 @@ class Post(db.Model):
         Index("ix_posts_question_type_status", "question_id", "type", "status", "created_at"),
         # Foreign keys to posts, so deleting or merging a post never scans the table.
         Index("ix_posts_accepted_answer_id", "accepted_answer_id"),
-        Index("ix_posts_duplicate_of_id", "duplicate_of_id"),
-        Index("ix_posts_merged_into_id", "merged_into_id"),
+        # Partial: nearly every post has none, and SQLite's statistics count all those NULLs
+        # as one value, which made it scan the table rather than use a full index.
+        Index("ix_posts_duplicate_of_id", "duplicate_of_id", sqlite_where=text("duplicate_of_id IS NOT NULL"),
+              postgresql_where=text("duplicate_of_id IS NOT NULL")),
+        Index("ix_posts_merged_into_id", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
+              postgresql_where=text("merged_into_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
