@@ -17,7 +17,6 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from werkzeug.security import check_password_hash
 
 from forum.extensions import db
 from forum.markup import MENTION_PATTERN, RENDERER_VERSION, render_markdown
@@ -39,7 +38,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
-from forum.services import audit, points, search, settings
+from forum.services import accounts, audit, points, search, settings
 from forum.services.errors import ValidationFailed
 from forum.text import canonical
 
@@ -83,7 +82,7 @@ def delete_account(user, password, mode):
     :raise ValidationFailed: wrong password or an unknown mode (nothing changes).
     """
     errors = {}
-    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+    if not user.password_hash or not accounts.verify_password(user.password_hash, password or ""):
         errors["password"] = ["That is not your password, so your account was not deleted."]
     if mode not in MODES:
         errors["mode"] = ["Choose what happens to your posts."]
