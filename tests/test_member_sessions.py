@@ -182,3 +182,28 @@ def test_changing_the_password_keeps_this_device_and_ends_the_others(app, member
 ])
 def test_browsers_are_described_in_plain_words(agent, expected):
     assert member_sessions.describe(agent) == expected
+
+
+def test_the_daily_prune_forgets_records_that_can_never_be_used_again(app, member, make_user):
+    from forum.services import jobs
+
+    other = make_user("otherdevice")
+    now = utcnow()
+    kept = member_sessions.start_session(member, "kept")
+    ended_lately = member_sessions.start_session(member, "ended lately")
+    ended_long_ago = member_sessions.start_session(member, "ended long ago")
+    idle = member_sessions.start_session(member, "idle")
+    member_sessions.start_session(other, "before log out everywhere")
+    ended_lately.ended_at = now - timedelta(days=2)
+    ended_long_ago.ended_at = now - timedelta(days=31)
+    idle.last_seen_at = now - timedelta(days=366)
+    other.session_epoch = (other.session_epoch or 0) + 1
+    db.session.commit()
+    jobs.prune_member_sessions()
+    db.session.commit()
+    left = set(db.session.scalars(select(MemberSession.user_agent)))
+    assert left == {"kept", "ended lately"} and kept.id is not None
+    from forum.services.worker import JOBS
+
+    jobs.register()
+    assert JOBS["prune-member-sessions"] == (24 * 3600, jobs.prune_member_sessions)

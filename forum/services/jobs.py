@@ -89,6 +89,13 @@ def purge_deleted_accounts():
     deletion.purge_due()
 
 
+def prune_member_sessions():
+    """Forget session records that can never be used again."""
+    from forum.services import member_sessions
+
+    member_sessions.prune()
+
+
 def register():
     """Register the jobs (idempotent); later features add theirs here."""
     if "flush-views" not in JOBS:
@@ -100,3 +107,5 @@ def register():
         job("build-data-exports", 60)(build_data_exports)
         job("delete-expired-exports", 3600)(delete_expired_exports)
         job("purge-deleted-accounts", 24 * 3600)(purge_deleted_accounts)
+    if "prune-member-sessions" not in JOBS:
+        job("prune-member-sessions", 24 * 3600)(prune_member_sessions)

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from forum.extensions import db
 from forum.models import MemberSession, User, utcnow
@@ -125,3 +125,22 @@ def describe(user_agent):
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or "An unknown browser or app"
+
+
+#: Ended records stay listed in exports and audits this long, then go.
+KEEP_ENDED = timedelta(days=30)
+#: A record unused for longer than a remember cookie lives can never be used again.
+KEEP_IDLE = timedelta(days=365)
+
+
+def prune(now=None):
+    """Delete records that can never be used again: ended a while ago, idle for longer than
+    a remember cookie lasts, or of an epoch the member has moved past. Returns the count."""
+    now = now or utcnow()
+    current_epoch = select(User.session_epoch).where(User.id == MemberSession.user_id).scalar_subquery()
+    result = db.session.execute(delete(MemberSession).where(or_(
+        MemberSession.ended_at < now - KEEP_ENDED,
+        MemberSession.last_seen_at < now - KEEP_IDLE,
+        MemberSession.epoch != current_epoch,
+    )))
+    return result.rowcount
