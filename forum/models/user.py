@@ -92,7 +92,8 @@ class User(UserMixin, db.Model):
 
     @property
     def level_enum(self):
-        return Level(self.level) if self.level in Level._value2member_map_ else Level.BASIC
+        # A dict lookup: permission checks ask this hundreds of times on a long thread.
+        return Level._value2member_map_.get(self.level, Level.BASIC)
 
     def __repr__(self):
         return f"<User {self.id} {self.username!r}>"
