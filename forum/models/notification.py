@@ -50,6 +50,8 @@ class OutboxMessage(db.Model):
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     notification_id: Mapped[int | None] = mapped_column(
         ForeignKey("notifications.id", ondelete="SET NULL"), index=True)
+    #: Set when queuing, so the notification and its email are inserted in one flush.
+    notification = relationship("Notification", lazy="raise")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     #: Not sent before this time (delay for notifications, back-off after failures).
     not_before = mapped_column(UTCDateTime, default=utcnow, nullable=False)

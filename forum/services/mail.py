@@ -47,7 +47,7 @@ def queue_email(to_address, subject, body, category="notification", notification
         category=category,
         message_id=f"<{uuid.uuid4().hex}@{_domain()}>",
         unsubscribe_url=unsubscribe,
-        notification_id=notification.id if notification is not None else None,
+        notification=notification,
         not_before=utcnow() + timedelta(minutes=delay_minutes),
     )
     db.session.add(message)

@@ -61,8 +61,7 @@ def notify_member(user, kind, post, text, email_kind=None, immediate=False):
         return None  # a deleted account hears nothing, not even after a restore
     notification = Notification(user_id=user.id, kind=kind, post_id=post.id if post else None,
                                 text=text[:300])
-    db.session.add(notification)
-    db.session.flush()
+    db.session.add(notification)  # flushed with its email, by the caller's next flush or commit
     wants = prefs(user).get(email_kind or kind, True)
     if wants and user.email and user.email_verified_at is not None and not _on_break(user):
         unsubscribe = mail.unsubscribe_url(user_id=user.id)
