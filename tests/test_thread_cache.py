@@ -160,3 +160,77 @@ def test_the_redis_store_is_shared_between_apps(app, thread, database_url, tmp_p
     for other in (first, second):
         with other.app_context():
             db.engine.dispose()
+
+
+# --- The whole page a guest gets ----------------------------------------------------
+
+URL = "/questions/{id}/how-do-i-cope-with-panic-at-work"
+
+
+def _token(html, name):
+    import re
+
+    found = re.search(rf'name="{name}"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="{name}"', html)
+    assert found, f"no {name} in the page"
+    return found.group(1) or found.group(2)
+
+
+def test_a_guests_whole_page_is_found_without_loading_the_question(app, thread, count_queries):
+    question, _ = thread
+    guest_page(app, question)
+    url = URL.format(id=question.id)  # read before counting: the test's own object is expired
+    with count_queries() as second:
+        page = app.test_client().get(url).get_data(as_text=True)
+    assert "Breathe out slowly" in page and "Your answer" in page
+    # Only the key's statements (and the settings): no post is loaded as an object.
+    assert not any("posts.body_html" in s for s in second.statements), second.statements
+    assert second.count <= 6, second.statements
+
+
+def test_every_guest_gets_their_own_form_tokens(app, thread):
+    question, _ = thread
+    first, second = app.test_client(), app.test_client()
+    one = first.get(URL.format(id=question.id)).get_data(as_text=True)
+    two = second.get(URL.format(id=question.id)).get_data(as_text=True)
+    again = second.get(URL.format(id=question.id)).get_data(as_text=True)
+    assert _token(one, "submission_token") != _token(two, "submission_token") != _token(again, "submission_token")
+    assert "\x1f" not in one + two + again
+    with first.session_transaction() as session_one, second.session_transaction() as session_two:
+        assert session_one["csrf_token"] != session_two["csrf_token"]
+
+
+def test_a_message_for_one_guest_is_neither_cached_nor_shown_to_another(app, thread):
+    question, _ = thread
+    guest_page(app, question)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Only for this guest: thanks for your answer.")]
+    mine = client.get(URL.format(id=question.id)).get_data(as_text=True)
+    assert "Only for this guest" in mine
+    assert "Only for this guest" not in guest_page(app, question)
+
+
+def test_the_theme_a_guest_chose_is_not_served_to_another(app, thread):
+    question, _ = thread
+    dark = app.test_client()
+    dark.set_cookie("theme", "dark")
+    assert 'data-theme="dark"' in dark.get(URL.format(id=question.id)).get_data(as_text=True)
+    assert 'data-theme="dark"' not in guest_page(app, question)
+    assert 'data-theme="dark"' in dark.get(URL.format(id=question.id)).get_data(as_text=True)
+
+
+def test_a_cached_page_follows_a_new_title_hide_and_duplicate(app, thread, make_user, moderator):
+    question, _ = thread
+    guest_page(app, question)
+    other = make_question(make_user("another"), title="Panic attacks in meetings", body="Same thing here.")
+    db.session.commit()
+    curation.close_question(moderator, other, "duplicate", duplicate_of=question)
+    db.session.commit()
+    assert "Panic attacks in meetings" in guest_page(app, question)
+    editing.edit_post(db.session.get(User, question.author_id), question, title="How do I cope with panic in the office?")
+    db.session.commit()
+    moved = app.test_client().get(URL.format(id=question.id))
+    assert moved.status_code == 301 and "panic-in-the-office" in moved.headers["Location"]
+    curation.hide_post(moderator, question, "off topic")
+    db.session.commit()
+    assert app.test_client().get(f"/questions/{question.id}/how-do-i-cope-with-panic-in-the-office").status_code == 404

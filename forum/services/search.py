@@ -289,6 +289,14 @@ def related_questions(question):
     return found
 
 
+def known_related(question_id):
+    """Return the related questions this process holds for the question, or None if none fresh."""
+    entry = _related_cache().get(question_id)
+    if entry is None or entry[0] <= time.monotonic():
+        return None
+    return entry[1]
+
+
 def _related_cache():
     if not has_app_context():
         return {}

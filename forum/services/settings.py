@@ -163,8 +163,11 @@ def _load():
 
 def get(key):
     """Return the setting's value, or its default when unset or of the wrong type."""
-    spec = SPECS[key]
-    value = _load().get(key, spec.default)
+    return _valid(SPECS[key], _load())
+
+
+def _valid(spec, stored):
+    value = stored.get(spec.key, spec.default)
     if spec.type is int and isinstance(value, bool):
         return spec.default
     if not isinstance(value, spec.type):
@@ -174,7 +177,18 @@ def get(key):
 
 def all_values():
     """Return every setting's current value."""
-    return {key: get(key) for key in SPECS}
+    stored = _load()
+    return {key: _valid(spec, stored) for key, spec in SPECS.items()}
+
+
+def fingerprint():
+    """Every setting's value as one string, once per app context (for cache keys)."""
+    if has_app_context() and "forum_settings_fingerprint" in g:
+        return g.forum_settings_fingerprint
+    text = repr(sorted(all_values().items()))
+    if has_app_context():
+        g.forum_settings_fingerprint = text
+    return text
 
 
 def coerce(spec, raw):
@@ -249,6 +263,7 @@ def update_settings(actor, values):
     db.session.flush()
     if has_app_context():
         g.pop("forum_settings", None)
+        g.pop("forum_settings_fingerprint", None)
     return changed
 
 #: Moderation settings (the approval queue and flags).

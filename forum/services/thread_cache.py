@@ -1,27 +1,33 @@
 """The rendered public view of a thread, cached under a key made of what the thread shows.
 
-Only the view a guest gets is cached (the question, its visible answers and comments);
-members, moderators and anyone with a personal view get the thread rendered for them.
+Only the view a guest gets is cached: the whole page for a guest's plain visit (found
+from the question's id alone, before anything is loaded), or the thread alone (the
+question, its visible answers and comments) inside a page rendered for a guest who sent a
+form back or has a message waiting. Members, moderators and anyone with a personal view
+get the thread rendered for them.
 
 The key is the thread's *content version*: a digest of every row the thread displays —
 its posts without their text (status, score, counts, edit and close fields, the number
 of the latest revision, which any edit, silent or not, raises), and the public fields of
 their authors and editors (name, points, level, badges: whatever is shown beside a name) — plus
-the page, the settings, the templates and a one-minute time bucket (the "2 hours ago"
+the questions linked as duplicates, the page, the settings, the templates and a
+one-minute time bucket (the "2 hours ago"
 texts). A vote, edit, answer, comment, hide, approval, points or name change alters the
 digest in the same transaction that makes it, so a stale entry is never found and nothing
 is ever invalidated. Several processes and servers compute the same key from the same
 database, so they share entries safely through Redis (``REDIS_URL``); without it each
 process keeps a small LRU of its own.
 """
+import functools
 import hashlib
+import marshal
 import threading
 import time
 from collections import OrderedDict
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import String, cast, func, or_, select, union
+from sqlalchemy import String, bindparam, cast, func, or_, select, union
 
 from forum import markup
 from forum.extensions import db
@@ -35,11 +41,11 @@ _PRIVATE_POST_COLUMNS = {"body", "body_html", "ip_address", "guest_email", "subm
 _PRIVATE_USER_COLUMNS = {"email", "email_canonical", "password_hash", "notify_prefs", "muted_words",
                          "muted_categories", "last_login_at", "session_epoch", "import_key", "risk_alerts",
                          "break_until", "consented_at"}
-#: Templates whose text is part of the cached HTML.
-TEMPLATES = ("questions/_thread.html", "_posts.html", "_forms.html")
 #: The CSRF token of the guest whose request filled an entry is replaced by this, and by
 #: the current guest's token when it is served.
 CSRF_MARK = "\x1fcsrf\x1f"
+#: Likewise for a one-time value (a form's submission token), new for every viewer.
+ONE_TIME_MARK = "\x1fonce\x1f"
 TIME_BUCKET_SECONDS = 60
 MEMORY_ENTRIES = 256
 REDIS_TTL_SECONDS = 3600
@@ -51,49 +57,61 @@ def _columns(table, private):
     return [cast(column, String) for column in table.c if column.name not in private]
 
 
-def content_version(question, page, extra=()):
+def content_version(question_id, page, extra=()):
     """Return the digest of everything the public view of this page of the thread shows.
 
-    Three queries: the thread's posts (with their latest revision numbers), the people
-    named in it, and their professional credentials (badges). ``extra`` holds what the view already loaded from elsewhere (for example
-    the titles of linked duplicates).
+    Four queries: the thread's posts (with their latest revision numbers), the people
+    named in it, their professional credentials (badges), and the questions it links to as
+    duplicates. ``extra`` holds what else the cached HTML shows. Only the question's id is
+    needed, so a guest's page can be found before the question is loaded. The statements
+    are built once per process and run on the session's connection without the ORM: on a
+    long thread, building and caching them cost more than running them.
     """
-    in_thread = or_(Post.id == question.id, Post.question_id == question.id)
-    latest_revision = cast(select(func.max(Revision.number)).where(Revision.post_id == Post.id)
-                           .correlate(Post).scalar_subquery(), String)
-    posts = db.session.execute(
-        select(*_columns(Post.__table__, _PRIVATE_POST_COLUMNS), latest_revision)
-        .where(in_thread).order_by(Post.id)
-    ).all()
-    people_ids = union(select(Post.author_id).where(in_thread), select(Post.edited_by_id).where(in_thread))
-    people = db.session.execute(
-        select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS)).where(User.id.in_(people_ids)).order_by(User.id)
-    ).all()
-    badges = db.session.execute(
-        select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
-               cast(Credential.expires_on, String)).where(Credential.user_id.in_(people_ids))
-        .order_by(Credential.id)
-    ).all()
+    connection = db.session.connection()
+    params = {"question_id": question_id}
     digest = hashlib.blake2b(digest_size=20)
-    for rows in (posts, people, badges):
-        # Plain strings of the values: far cheaper than the rows' own repr.
-        digest.update("\x1e".join("\x1f".join(map(str, row)) for row in rows).encode())
-        digest.update(b"\x1d")
-    for part in (extra, sorted(settings.all_values().items()), page, template_version(),
+    for statement in _key_statements():
+        rows = [tuple(row) for row in connection.execute(statement, params)]
+        # The values are text, numbers and None: marshal serialises them exactly, and far
+        # faster than joining their strings (the same Python gives the same bytes everywhere).
+        digest.update(marshal.dumps(rows))
+    for part in (extra, settings.fingerprint(), page, template_version(),
                  markup.RENDERER_VERSION, int(time.time() // TIME_BUCKET_SECONDS)):
         digest.update(repr(part).encode())
     return digest.hexdigest()
 
 
+@functools.cache
+def _key_statements():
+    """The key's three SELECTs, with the question's id as a parameter."""
+    question_id = bindparam("question_id")
+    in_thread = or_(Post.id == question_id, Post.question_id == question_id)
+    latest_revision = cast(select(func.max(Revision.number)).where(Revision.post_id == Post.id)
+                           .correlate(Post).scalar_subquery(), String)
+    posts = (select(*_columns(Post.__table__, _PRIVATE_POST_COLUMNS), latest_revision)
+             .where(in_thread).order_by(Post.id))
+    people_ids = union(select(Post.author_id).where(in_thread), select(Post.edited_by_id).where(in_thread))
+    people = (select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS))
+              .where(User.id.in_(people_ids)).order_by(User.id))
+    badges = (select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
+                     cast(Credential.expires_on, String))
+              .where(Credential.user_id.in_(people_ids)).order_by(Credential.id))
+    original = select(Post.duplicate_of_id).where(Post.id == question_id).scalar_subquery()
+    linked = (select(Post.id, Post.title, Post.status)
+              .where(Post.type == "question", or_(Post.duplicate_of_id == question_id, Post.id == original))
+              .order_by(Post.id))
+    return posts, people, badges, linked
+
+
 def template_version():
-    """A digest of the templates the cached HTML comes from, the same on every server."""
+    """A digest of every template (the cached HTML comes from them), the same on every server."""
     app = current_app._get_current_object()
     version = app.extensions.get("forum_thread_templates")
     if version is None:
         digest = hashlib.blake2b(digest_size=8)
-        for name in TEMPLATES:
+        for name in sorted(app.jinja_env.list_templates()):
             source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)
-            digest.update(source.encode())
+            digest.update(name.encode() + b"\x1f" + source.encode())
         version = app.extensions["forum_thread_templates"] = digest.hexdigest()
     return version
 
@@ -149,21 +167,49 @@ def store():
     return chosen
 
 
-def cached_html(question, page, render, extra=()):
-    """Return the public HTML of this page of the thread, from the cache or from ``render()``.
+def page_key(question_id, page, scope, extra=()):
+    """The cache key of what ``scope`` names ("thread" or "page") of this page of the thread."""
+    return f"{question_id}:{scope}:{page}:{content_version(question_id, page, extra)}"
 
-    ``render`` returns the HTML; the CSRF token it contains is kept out of the cache.
+
+def lookup(key, one_time=None):
+    """Return the cached HTML under ``key`` made this viewer's own, or None.
+
+    ``one_time`` makes a new one-time value (see ``cached_html``) for this viewer.
     """
-    if not current_app.config.get("THREAD_CACHE_ENABLED", True):
-        return render()
-    key = f"{question.id}:{page}:{content_version(question, page, extra)}"
-    token = generate_csrf()
     html = store().get(key)
     if html is None:
-        html = render()
-        store().set(key, html.replace(token, CSRF_MARK))
-        return html
-    return html.replace(CSRF_MARK, token)
+        return None
+    if one_time is not None and ONE_TIME_MARK in html:
+        html = html.replace(ONE_TIME_MARK, one_time())
+    return html.replace(CSRF_MARK, generate_csrf())
+
+
+def cached_html(question, page, render, extra=(), scope="thread", one_time=None):
+    """Return the public HTML of this page of the thread, from the cache or from ``render()``.
+
+    ``scope`` names what is cached: "thread" (the thread alone, inside a page rendered for
+    the viewer) or "page" (the whole page a guest gets); ``extra`` holds whatever else the
+    HTML shows that is not in the thread. The CSRF token in the rendered HTML is kept out
+    of the cache, and so is ``one_time``, when given: (a value the HTML holds that no two
+    viewers may share, a function making a new one), such as a form's submission token.
+    """
+    if not enabled():
+        return render()
+    key = page_key(question.id, page, scope, extra)
+    found = lookup(key, one_time[1] if one_time else None)
+    if found is not None:
+        return found
+    html = render()
+    stored = html.replace(generate_csrf(), CSRF_MARK)
+    if one_time is not None:
+        stored = stored.replace(one_time[0], ONE_TIME_MARK)
+    store().set(key, stored)
+    return html
+
+
+def enabled():
+    return current_app.config.get("THREAD_CACHE_ENABLED", True)
 
 
 def clear_memory():

@@ -1,7 +1,7 @@
 """Question lists, asking, and the question page."""
 import secrets
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -31,6 +31,7 @@ from forum.services import (
 )
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest, find_by_token
+from forum.templating import static_url
 from forum.text import slugify
 from forum.urls import question_url
 from forum.views.forms_util import (
@@ -45,6 +46,7 @@ from forum.views.forms_util import (
 )
 from forum.views.limits import by_trust
 from forum.views.previews import is_preview, preview_for, wants_preview
+from forum.views.theme import current_theme
 
 bp = Blueprint("questions", __name__)
 
@@ -249,6 +251,7 @@ def _follow_merge(error):
 
 def render_show(question, answer_form=None, status=200, preview=None):
     page = page_arg()
+    fresh_form = answer_form is None
     if answer_form is None and can_answer_question(current_user, question):
         answer_form = AnswerForm(formdata=None)
     if answer_form is not None and not answer_form.submission_token.data:
@@ -257,23 +260,58 @@ def render_show(question, answer_form=None, status=200, preview=None):
     if original is not None and not can_view_post(current_user, original):
         original = None
     duplicates = curation.duplicates_of(question)
+    related = search.related_questions(question)
     shared = {"question": question, "original": original, "duplicates": duplicates}
-    if current_user.is_authenticated or question.status != "visible" or session_posts():
+    personal = current_user.is_authenticated or question.status != "visible" or session_posts()
+
+    def render_page(thread_html=None, **thread):
+        return render_template("questions/show.html", answer_form=answer_form, thread_html=thread_html,
+                               preview=preview, related=related, **shared, **thread)
+
+    if personal:
         # Members see their own votes and controls, moderators more, and a guest their
         # own posts awaiting approval: rendered for them.
-        thread_html = None
-        shared.update(_thread_context(question, page))
-    else:
-        # Guests all see the same thread: rendered once per content version.
-        linked = [(q.id, q.title) for q in ([original] if original else []) + list(duplicates)]
-        thread_html = Markup(thread_cache.cached_html(
-            question, page, lambda: render_template("questions/_thread.html", **shared,
-                                                    **_thread_context(question, page)),
-            extra=linked))
-    return render_template(
-        "questions/show.html", answer_form=answer_form, thread_html=thread_html, preview=preview,
-        related=search.related_questions(question), **shared,
-    ), status
+        return render_page(**_thread_context(question, page)), status
+    if fresh_form and preview is None and status == 200 and _shares_guest_page():
+        # A guest's plain view is the same for every guest (of the same theme) but for the
+        # form's tokens: the whole page is cached, and found by `cached_guest_page`.
+        one_time = (answer_form.submission_token.data, new_token) if answer_form else None
+        return thread_cache.cached_html(
+            question, page, lambda: render_page(**_thread_context(question, page)),
+            extra=_guest_page_extra(related), scope="page", one_time=one_time), status
+    # Guests all see the same thread: rendered once per content version.
+    thread_html = Markup(thread_cache.cached_html(
+        question, page, lambda: render_template("questions/_thread.html", **shared,
+                                                **_thread_context(question, page))))
+    return render_page(thread_html), status
+
+
+def _shares_guest_page():
+    """Whether this viewer gets the page every guest gets: not a member, no post of their
+    own awaiting approval, no message waiting to be shown."""
+    return not current_user.is_authenticated and not session_posts() and "_flashes" not in session
+
+
+def _guest_page_extra(related):
+    """What a guest's page shows besides the thread (the key's ``extra``)."""
+    return ([(r.id, r.title, r.answer_count) for r in related], current_theme(), request.full_path,
+            request.host_url, static_url("css/forum.css"), static_url("js/forum.js"))
+
+
+def cached_guest_page(question_id):
+    """Return the cached page a guest gets, without loading the question, or None.
+
+    The key is made from the question's id alone (the thread's rows say whether it is
+    visible, merged, and what its title is): a page is only ever stored by ``render_show``
+    for a visible question under its own URL, and any change to them changes the key.
+    """
+    if not thread_cache.enabled() or not _shares_guest_page():
+        return None
+    related = search.known_related(question_id)
+    if related is None:
+        return None
+    key = thread_cache.page_key(question_id, page_arg(), "page", _guest_page_extra(related))
+    return thread_cache.lookup(key, one_time=new_token)
 
 
 def _thread_context(question, page):
@@ -294,6 +332,9 @@ def _thread_context(question, page):
 @bp.get("/questions/<int:question_id>")
 @bp.get("/questions/<int:question_id>/<slug>")
 def show(question_id, slug=None):
+    if (cached := cached_guest_page(question_id)) is not None:
+        viewcounts.record_view(question_id)
+        return cached
     question = get_visible_question_or_404(question_id)
     if slug != slugify(question.title):
         return redirect(question_url(question, **request.args), 301)
