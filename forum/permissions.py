@@ -34,9 +34,12 @@ PRIVILEGES = settings.PRIVILEGES
 
 def privilege_threshold(action):
     """Return (level, points) for an action, as the admin has set them."""
-    level = Level(settings.get(f"privilege_{action}_level"))
-    points_needed = settings.get(f"privilege_{action}_points")
-    return level, (points_needed if points_needed >= 0 else None)
+    def compute():
+        level = Level(settings.get(f"privilege_{action}_level"))
+        points_needed = settings.get(f"privilege_{action}_points")
+        return level, (points_needed if points_needed >= 0 else None)
+
+    return settings.derived(f"privilege:{action}", compute)
 
 
 def has_privilege(user, action):

@@ -96,6 +96,15 @@ def show_guidelines():
     return count < 3
 
 
+def _current_user_object():
+    """Templates get the user itself rather than Flask-Login's proxy (registered after
+    Flask-Login's, so it wins): a long thread asks permission questions about it hundreds
+    of times, each through the proxy otherwise."""
+    from flask_login import current_user
+
+    return {"current_user": current_user._get_current_object()}
+
+
 def init_app(app):
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals.update(
@@ -119,5 +128,6 @@ def init_app(app):
         time_ago=time_ago, compact=compact_number, signed=signed, iso=iso
     )
     app.after_request(cache_versioned_static)
+    app.context_processor(_current_user_object)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

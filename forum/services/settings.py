@@ -181,14 +181,22 @@ def all_values():
     return {key: _valid(spec, stored) for key, spec in SPECS.items()}
 
 
+def derived(name, compute):
+    """Return ``compute()``, a value made from the settings, once per app context.
+
+    Permission checks ask for the same thresholds hundreds of times on a long thread.
+    """
+    if not has_app_context():
+        return compute()
+    memo = g.setdefault("forum_settings_derived", {})
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
+
+
 def fingerprint():
-    """Every setting's value as one string, once per app context (for cache keys)."""
-    if has_app_context() and "forum_settings_fingerprint" in g:
-        return g.forum_settings_fingerprint
-    text = repr(sorted(all_values().items()))
-    if has_app_context():
-        g.forum_settings_fingerprint = text
-    return text
+    """Every setting's value as one string (for cache keys)."""
+    return derived("fingerprint", lambda: repr(sorted(all_values().items())))
 
 
 def coerce(spec, raw):
@@ -235,10 +243,13 @@ def parse_titles(text):
 
 def member_title(points):
     """Return the title a member with ``points`` has earned, or ""."""
-    try:
-        titles = parse_titles(get("member_titles"))
-    except ValueError:
-        return ""
+    def parsed():
+        try:
+            return parse_titles(get("member_titles"))
+        except ValueError:
+            return []
+
+    titles = derived("member_titles", parsed)
     earned = [title for threshold, title in titles if points >= threshold]
     return earned[-1] if earned else ""
 
@@ -263,7 +274,7 @@ def update_settings(actor, values):
     db.session.flush()
     if has_app_context():
         g.pop("forum_settings", None)
-        g.pop("forum_settings_fingerprint", None)
+        g.pop("forum_settings_derived", None)
     return changed
 
 #: Moderation settings (the approval queue and flags).
