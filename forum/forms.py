@@ -452,6 +452,16 @@ class BlockForm(FlaskForm):
                                      no_control_characters])
 
 
+class PostAddressBlockForm(BlockForm):
+    """Blocking the address a post came from, on the post's moderation page (whose reason
+    form already uses the plain ids)."""
+    duration = SelectField("How long", choices=BlockForm.duration.kwargs["choices"], validate_choice=False,
+                           default="week", id="block-duration")
+    reason = StringField("Reason", filters=[strip_text], id="block-reason",
+                         validators=[Length(max=300, message="Keep it under 300 characters."),
+                                     no_control_characters])
+
+
 class PhraseForm(FlaskForm):
     list_name = SelectField("List", choices=[], validate_choice=False)
     pattern = StringField(

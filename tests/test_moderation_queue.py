@@ -302,6 +302,22 @@ def test_blocking_a_posts_address_never_shows_it_to_moderators(app, make_user, m
     assert mod.get("/admin/addresses").status_code == 403
 
 
+def test_blocking_a_posts_address_without_a_reason_keeps_what_was_chosen(app, moderator):
+    guest = login(app, None)
+    guest.environ_base["REMOTE_ADDR"] = "198.51.100.24"
+    url = guest.post("/ask", data={"title": "A guest's question from nearby?", "body": "x"}).headers["Location"]
+    question_id = int(url.split("/")[2])
+    mod = login(app, moderator)
+    missing = mod.post(f"/posts/{question_id}/block-address", data={"duration": "month", "reason": "  "})
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 400 and 'id="block-reason-error"' in html
+    assert '<option selected value="month">' in html or '<option value="month" selected>' in html
+    long_reason = "spam " * 70
+    too_long = mod.post(f"/posts/{question_id}/block-address", data={"duration": "day", "reason": long_reason})
+    assert too_long.status_code == 400 and long_reason.strip() in too_long.get_data(as_text=True)
+    assert guest.post("/ask", data={"title": "Still allowed to ask here?", "body": "y"}).status_code in (302, 303)
+
+
 def test_admin_address_ranges(client, auth, admin):
     auth.login(admin)
     bad = client.post("/admin/addresses", data={"network": "not-an-ip", "reason": "x", "duration": "day"})

@@ -90,7 +90,7 @@ def _answer_entry(answer, question):
 
 def _list_feed(title, page_url, self_url, **filters):
     """One page of visible questions, newest first (the same list the page shows)."""
-    result = questions.list_questions(page=1, **filters)
+    result = questions.list_questions(page=1, **filters, with_text=True)
     return Feed(title=_site(title), page_url=page_url, self_url=self_url,
                 entries=[_question_entry(q) for q in result.questions])
 

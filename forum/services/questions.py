@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, post_tags
@@ -147,14 +147,14 @@ class QuestionPage:
     has_next: bool
 
 
-def list_questions(page=1, category=None, tag=None, unanswered=False, before=None, after=None):
+def list_questions(page=1, category=None, tag=None, unanswered=False, before=None, after=None, with_text=False):
     """Return one page of visible questions, newest first, with authors and categories.
 
     Deep pages are reached by keyset: ``before`` (the id of the last question of the
     page before) gives the questions just older than it, ``after`` (the id of the first
     question of the page after) those just newer, each by an index range however deep;
     ``page`` then only numbers the page. Without either, ``page`` is an offset (first pages,
-    old links).
+    old links). The questions' text is only read ``with_text`` (a list shows none of it).
     """
     per_page = settings.get("questions_per_page")
     page = max(1, page)
@@ -167,6 +167,8 @@ def list_questions(page=1, category=None, tag=None, unanswered=False, before=Non
     if unanswered:
         query = query.where(Question.answer_count == 0)
     query = query.options(joinedload(Question.author), joinedload(Question.category), selectinload(Question.tags))
+    if not with_text:
+        query = query.options(defer(Question.body), defer(Question.body_html))
     newest_first = (Question.created_at.desc(), Question.id.desc())
     if after is not None:
         rows = list(db.session.scalars(
@@ -175,8 +177,12 @@ def list_questions(page=1, category=None, tag=None, unanswered=False, before=Non
         return QuestionPage(questions=rows, page=page, has_next=bool(rows))
     if before is not None:
         query = query.where(_beyond(before, newer=False))
-    else:
-        query = query.offset((page - 1) * per_page)
+    elif page > 1:
+        # An offset walks every row it skips: walk the index alone for the page's ids, then
+        # join authors and categories to those rows only.
+        page_ids = (query.with_only_columns(Question.id).order_by(*newest_first)
+                    .limit(per_page + 1).offset((page - 1) * per_page))
+        query = query.where(Question.id.in_(page_ids))
     rows = list(db.session.scalars(query.order_by(*newest_first).limit(per_page + 1)))
     return QuestionPage(questions=rows[:per_page], page=page, has_next=len(rows) > per_page)
 

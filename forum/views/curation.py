@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from forum.extensions import db
-from forum.forms import CloseForm, MergeForm, ReasonForm
+from forum.forms import CloseForm, MergeForm, PostAddressBlockForm, ReasonForm
 from forum.models import Question
 from forum.permissions import (
     can_close_question,
@@ -20,7 +20,7 @@ from forum.services.errors import ValidationFailed
 from forum.urls import question_url
 from forum.views.answers import post_location
 from forum.views.edits import get_post_or_404
-from forum.views.forms_util import apply_errors, parse_id
+from forum.views.forms_util import parse_id, save_form
 from forum.views.limits import staff_limit
 from forum.views.reauth import recent_password_required
 
@@ -46,8 +46,10 @@ def _question_from(text):
     return questions.get_question(question_id) if question_id else None
 
 
-def _page(post, status=200, **forms):
+def moderation_page(post, status=200, **forms):
+    """The post's moderation page; ``forms`` sent back with errors keep what was typed."""
     forms.setdefault("reason_form", ReasonForm(formdata=None))
+    forms.setdefault("address_form", PostAddressBlockForm(formdata=None))
     if isinstance(post, Question):
         forms.setdefault("close_form", CloseForm(formdata=None))
         forms.setdefault("merge_form", MergeForm(formdata=None))
@@ -59,7 +61,7 @@ def moderate(post_id):
     post = get_post_or_404(post_id)
     require(can_hide_post(current_user, post) or can_moderate_post(current_user, post)
             or can_close_question(current_user, post))
-    return _page(post)
+    return moderation_page(post)
 
 
 @bp.post("/posts/<int:post_id>/<any(hide, unhide, delete, undelete):action>")
@@ -70,17 +72,10 @@ def change_status(post_id, action):
     service, permission, done = STATUS_ACTIONS[action]
     require(permission(current_user, post))
     form = ReasonForm()
-    if not form.validate_on_submit():
-        return _page(post, 400, reason_form=form)
-    try:
-        service(current_user, post, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        if not error.errors:
-            form.reason.errors = [error.message]
-        return _page(post, 400, reason_form=form)
-    db.session.commit()
+    _, refused = save_form(form, lambda: service(current_user, post, form.reason.data),
+                           lambda: moderation_page(post, 400, reason_form=form), general_field="reason")
+    if refused:
+        return refused
     flash(f"The post is {done}.", "success")
     if post.status == "visible" or post.type != "question":
         return redirect(post_location(post), 303)
@@ -97,18 +92,15 @@ def close(question_id):
         flash("That question is already closed.", "error")
         return redirect(question_url(question), 303)
     form = CloseForm()
-    if not form.validate_on_submit():
-        return _page(question, 400, close_form=form)
-    original = _question_from(form.duplicate_of.data) if form.reason.data == "duplicate" else None
-    try:
-        curation.close_question(current_user, question, form.reason.data, form.note.data, original)
-    except ValidationFailed as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        if not error.errors:
-            form.reason.errors = [error.message]
-        return _page(question, 400, close_form=form)
-    db.session.commit()
+
+    def close_it():
+        original = _question_from(form.duplicate_of.data) if form.reason.data == "duplicate" else None
+        return curation.close_question(current_user, question, form.reason.data, form.note.data, original)
+
+    _, refused = save_form(form, close_it, lambda: moderation_page(question, 400, close_form=form),
+                           general_field="reason")
+    if refused:
+        return refused
     flash("The question is closed to new answers.", "success")
     return redirect(question_url(question), 303)
 
@@ -139,21 +131,18 @@ def merge(question_id):
     duplicate = get_post_or_404(question_id)
     require(isinstance(duplicate, Question) and can_moderate_post(current_user, duplicate))
     form = MergeForm()
-    if not form.validate_on_submit():
-        return _page(duplicate, 400, merge_form=form)
-    original = _question_from(form.original.data)
-    if original is None:
-        form.original.errors = ["There is no question with that number or link."]
-        return _page(duplicate, 400, merge_form=form)
-    try:
+
+    def merge_them():
+        original = _question_from(form.original.data)
+        if original is None:
+            raise ValidationFailed(errors={"original": ["There is no question with that number or link."]})
         curation.merge_questions(current_user, duplicate, original, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        if not error.errors:
-            form.original.errors = [error.message]
-        return _page(duplicate, 400, merge_form=form)
-    db.session.commit()
+        return original
+
+    original, refused = save_form(form, merge_them, lambda: moderation_page(duplicate, 400, merge_form=form),
+                                  general_field="original")
+    if refused:
+        return refused
     flash("The answers were moved here; the old question's link now leads here.", "success")
     return redirect(question_url(original), 303)
 

@@ -17,6 +17,31 @@ def apply_errors(form, error):
             field.errors = list(field.errors) + list(messages)
 
 
+def save_form(form, save, rerender, general_field=None):
+    """Validate ``form`` and ``save()`` it, as the write views do.
+
+    Returns ``(saved, None)``, with what ``save()`` returned, committed; or ``(None, page)``
+    when the form or the service refused it: ``rerender()``'s page (400), with the service's
+    field errors next to their fields (a message for no field next to ``general_field``),
+    nothing saved, and everything typed still in the form.
+    """
+    from forum.extensions import db
+    from forum.services.errors import ValidationFailed
+
+    if not form.validate_on_submit():
+        return None, rerender()
+    try:
+        saved = save()
+    except ValidationFailed as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        if not error.errors and general_field is not None:
+            getattr(form, general_field).errors = [error.message]
+        return None, rerender()
+    db.session.commit()
+    return saved, None
+
+
 def parse_id(raw, maximum=2**31 - 1):
     """Return ``raw`` as a positive int if it is plain ASCII digits in range, else None.
 

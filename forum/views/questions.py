@@ -71,10 +71,11 @@ def cursor_args():
 
 
 def render_list(title, page, **filters):
-    result = questions.list_questions(page=page, **cursor_args(), **filters)
+    is_muted = safety.mute_filter(current_user)
+    result = questions.list_questions(page=page, **cursor_args(), **filters, with_text=is_muted is not None)
     if page > 1 and not result.questions:
         abort(404)
-    if (is_muted := safety.mute_filter(current_user)) is not None:
+    if is_muted is not None:
         result.questions = [q for q in result.questions if not is_muted(q)]
     credentials.preload_for_posts(result.questions)
     return render_template("questions/index.html", title=title, result=result, **filters)

@@ -3,14 +3,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from forum.extensions import db
-from forum.forms import BlockForm, ReasonForm
+from forum.forms import BlockForm, PostAddressBlockForm, ReasonForm
 from forum.permissions import can_block_post_address, can_sanction_member, require
 from forum.security import rerender_on_csrf_error
 from forum.services import sanctions
 from forum.services.errors import ValidationFailed
 from forum.views.answers import post_location
+from forum.views.curation import moderation_page
 from forum.views.edits import get_post_or_404
-from forum.views.forms_util import apply_errors
+from forum.views.forms_util import save_form
 from forum.views.limits import staff_limit
 from forum.views.reauth import recent_password_required
 from forum.views.users import get_user_or_404
@@ -42,15 +43,11 @@ def block(username):
     target = get_user_or_404(username)
     require(can_sanction_member(current_user, target))
     form = BlockForm()
-    if not form.validate_on_submit():
-        return _render(target, form, 400)
-    try:
-        sanctions.block_member(current_user, target, form.duration.data, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        return _render(target, form, 400)
-    db.session.commit()
+    _, refused = save_form(form, lambda: sanctions.block_member(current_user, target, form.duration.data,
+                                                                form.reason.data),
+                           lambda: _render(target, form, 400), general_field="reason")
+    if refused:
+        return refused
     flash(f"{target.username} can read but not write until the block ends.", "success")
     return redirect(url_for("sanctions.member", username=target.username), 303)
 
@@ -75,20 +72,17 @@ def unblock(username):
 
 
 @bp.post("/posts/<int:post_id>/block-address")
+@rerender_on_csrf_error
 @staff_limit()
 @recent_password_required
 def block_address(post_id):
     post = get_post_or_404(post_id)
     require(can_block_post_address(current_user, post))
-    form = BlockForm()
-    if not form.validate_on_submit():
-        abort(400, "Give a reason and a duration.")
-    try:
-        sanctions.block_post_address(current_user, post, form.reason.data, form.duration.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.errors.get("reason", [error.message])[0], "error")
-    else:
-        db.session.commit()
-        flash("The address this post came from can no longer write.", "success")
+    form = PostAddressBlockForm()
+    _, refused = save_form(form, lambda: sanctions.block_post_address(current_user, post, form.reason.data,
+                                                                      form.duration.data),
+                           lambda: moderation_page(post, 400, address_form=form), general_field="reason")
+    if refused:
+        return refused
+    flash("The address this post came from can no longer write.", "success")
     return redirect(post_location(post), 303)
