@@ -147,18 +147,17 @@ class QuestionPage:
     has_next: bool
 
 
-def list_questions(page=1, category=None, tag=None, unanswered=False, before=None, after=None, with_text=False):
-    """Return one page of visible questions, newest first, with authors and categories.
+def list_page_ids(page=1, category=None, tag=None, unanswered=False, before=None, after=None):
+    """Return (the ids of one page of visible questions, newest first; whether a page follows).
 
-    Deep pages are reached by keyset: ``before`` (the id of the last question of the
-    page before) gives the questions just older than it, ``after`` (the id of the first
-    question of the page after) those just newer, each by an index range however deep;
-    ``page`` then only numbers the page. Without either, ``page`` is an offset (first pages,
-    old links). The questions' text is only read ``with_text`` (a list shows none of it).
+    One query that reads the index alone. Deep pages are reached by keyset: ``before``
+    (the id of the last question of the page before) gives the questions just older than
+    it, ``after`` (the id of the first question of the page after) those just newer, each
+    by an index range however deep; ``page`` then only numbers the page. Without either,
+    ``page`` is an offset (first pages, old links).
     """
     per_page = settings.get("questions_per_page")
-    page = max(1, page)
-    query = select(Question).where(Question.status == "visible")
+    query = select(Question.id).where(Question.status == "visible")
     if category is not None:
         query = query.where(Question.category_id.in_(categories_service.descendant_ids(category)))
     if tag is not None:
@@ -166,25 +165,40 @@ def list_questions(page=1, category=None, tag=None, unanswered=False, before=Non
             select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
     if unanswered:
         query = query.where(Question.answer_count == 0)
-    query = query.options(joinedload(Question.author), joinedload(Question.category), selectinload(Question.tags))
-    if not with_text:
-        query = query.options(defer(Question.body), defer(Question.body_html))
-    newest_first = (Question.created_at.desc(), Question.id.desc())
     if after is not None:
-        rows = list(db.session.scalars(
+        ids = list(db.session.scalars(
             query.where(_beyond(after, newer=True)).order_by(Question.created_at, Question.id).limit(per_page)
         ))[::-1]
-        return QuestionPage(questions=rows, page=page, has_next=bool(rows))
+        return ids, bool(ids)
     if before is not None:
         query = query.where(_beyond(before, newer=False))
-    elif page > 1:
-        # An offset walks every row it skips: walk the index alone for the page's ids, then
-        # join authors and categories to those rows only.
-        page_ids = (query.with_only_columns(Question.id).order_by(*newest_first)
-                    .limit(per_page + 1).offset((page - 1) * per_page))
-        query = query.where(Question.id.in_(page_ids))
-    rows = list(db.session.scalars(query.order_by(*newest_first).limit(per_page + 1)))
-    return QuestionPage(questions=rows[:per_page], page=page, has_next=len(rows) > per_page)
+    else:
+        query = query.offset((max(1, page) - 1) * per_page)
+    ids = list(db.session.scalars(query.order_by(*_newest_first()).limit(per_page + 1)))
+    return ids[:per_page], len(ids) > per_page
+
+
+def list_questions(page=1, category=None, tag=None, unanswered=False, before=None, after=None,
+                   with_text=False, found=None):
+    """Return one page of visible questions, newest first, with authors, categories and tags.
+
+    ``found`` is what ``list_page_ids`` returned for this page, when already known. The
+    questions' text is only read ``with_text`` (a list shows none of it).
+    """
+    ids, has_next = found or list_page_ids(page, category, tag, unanswered, before, after)
+    rows = []
+    if ids:
+        query = (select(Question).where(Question.id.in_(ids)).order_by(*_newest_first())
+                 .options(joinedload(Question.author), joinedload(Question.category),
+                          selectinload(Question.tags)))
+        if not with_text:
+            query = query.options(defer(Question.body), defer(Question.body_html))
+        rows = list(db.session.scalars(query))
+    return QuestionPage(questions=rows, page=max(1, page), has_next=has_next)
+
+
+def _newest_first():
+    return Question.created_at.desc(), Question.id.desc()
 
 
 def _beyond(cursor_id, newer):

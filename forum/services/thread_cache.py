@@ -31,7 +31,7 @@ from sqlalchemy import String, bindparam, cast, func, or_, select, union
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Credential, Post, Revision, User
+from forum.models import Category, Credential, Post, Revision, Tag, User, post_tags
 from forum.services import settings
 from forum.services.redis_store import redis_client
 
@@ -101,6 +101,52 @@ def _key_statements():
               .where(Post.type == "question", or_(Post.duplicate_of_id == question_id, Post.id == original))
               .order_by(Post.id))
     return posts, people, badges, linked
+
+
+def list_version(question_ids, extra=()):
+    """Return the digest of everything a list page shows of ``question_ids``.
+
+    Five queries: the questions' public columns, their authors, the authors' badges, their
+    tags, and every category (a category page shows its own and its sub-categories' counts).
+    """
+    connection = db.session.connection()
+    params = {"ids": list(question_ids)}
+    digest = hashlib.blake2b(digest_size=20)
+    for statement in _list_key_statements():
+        digest.update(marshal.dumps([tuple(row) for row in connection.execute(statement, params)]))
+    for part in (list(question_ids), extra, settings.fingerprint(), template_version(),
+                 int(time.time() // TIME_BUCKET_SECONDS)):
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _list_key_statements():
+    ids = bindparam("ids", expanding=True)
+    authors = select(Post.author_id).where(Post.id.in_(ids))
+    return (
+        select(*_columns(Post.__table__, _PRIVATE_POST_COLUMNS), cast(Post.view_count, String))
+        .where(Post.id.in_(ids)).order_by(Post.id),
+        select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS)).where(User.id.in_(authors)).order_by(User.id),
+        select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
+               cast(Credential.expires_on, String)).where(Credential.user_id.in_(authors)).order_by(Credential.id),
+        select(post_tags.c.post_id, Tag.name).join(Tag, Tag.id == post_tags.c.tag_id)
+        .where(post_tags.c.post_id.in_(ids)).order_by(post_tags.c.post_id, Tag.name),
+        select(*_columns(Category.__table__, set())).order_by(Category.id),
+    )
+
+
+def cached_list(question_ids, render, extra=()):
+    """Return the HTML of a list page a guest gets, from the cache or from ``render()``."""
+    if not enabled():
+        return render()
+    key = f"list:{list_version(question_ids, extra)}"
+    found = lookup(key)
+    if found is not None:
+        return found
+    html = render()
+    store().set(key, html.replace(generate_csrf(), CSRF_MARK))
+    return html
 
 
 def template_version():

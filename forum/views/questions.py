@@ -72,13 +72,23 @@ def cursor_args():
 
 def render_list(title, page, **filters):
     is_muted = safety.mute_filter(current_user)
-    result = questions.list_questions(page=page, **cursor_args(), **filters, with_text=is_muted is not None)
-    if page > 1 and not result.questions:
+    cursors = cursor_args()
+    found = questions.list_page_ids(page, **cursors, **filters)
+    if page > 1 and not found[0]:
         abort(404)
-    if is_muted is not None:
-        result.questions = [q for q in result.questions if not is_muted(q)]
-    credentials.preload_for_posts(result.questions)
-    return render_template("questions/index.html", title=title, result=result, **filters)
+
+    def render():
+        result = questions.list_questions(page=page, **cursors, **filters, with_text=is_muted is not None,
+                                          found=found)
+        if is_muted is not None:
+            result.questions = [q for q in result.questions if not is_muted(q)]
+        credentials.preload_for_posts(result.questions)
+        return render_template("questions/index.html", title=title, result=result, **filters)
+
+    if is_muted is None and _shares_guest_page():
+        # Every guest gets the same page: cached under what it shows.
+        return thread_cache.cached_list(found[0], render, extra=(title, found[1], *_page_identity()))
+    return render()
 
 
 @bp.get("/")
@@ -295,8 +305,13 @@ def _shares_guest_page():
 
 def _guest_page_extra(related):
     """What a guest's page shows besides the thread (the key's ``extra``)."""
-    return ([(r.id, r.title, r.answer_count) for r in related], current_theme(), request.full_path,
-            request.host_url, static_url("css/forum.css"), static_url("js/forum.js"))
+    return ([(r.id, r.title, r.answer_count) for r in related], *_page_identity())
+
+
+def _page_identity():
+    """What makes a cached page differ from guest to guest and from address to address."""
+    return (current_theme(), request.full_path, request.host_url,
+            static_url("css/forum.css"), static_url("js/forum.js"))
 
 
 def cached_guest_page(question_id):
