@@ -10,6 +10,7 @@ plain words, prefixes (``word*``) and quoted phrases, and the engine query is bu
 from those tokens. Snippets are cut from the stored plain text, escaped, and only
 then marked up with ``<mark>``.
 """
+import functools
 import re
 import time
 import unicodedata
@@ -19,7 +20,7 @@ from flask import current_app, has_app_context
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, case, column, func, literal, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from forum.extensions import db
 from forum.markup import html_to_text
@@ -244,7 +245,8 @@ def _load_questions(ids):
         return {}
     return {q.id: q for q in db.session.scalars(
         select(Question).where(Question.id.in_(ids))
-        .options(joinedload(Question.category), selectinload(Question.tags))
+        .options(joinedload(Question.category), selectinload(Question.tags),
+                 defer(Question.body), defer(Question.body_html))
     )}
 
 
@@ -305,25 +307,34 @@ def _related_cache():
 
 # --- Snippets --------------------------------------------------------------------------
 
-def _matches(word, terms):
-    word = word.lower()
+@functools.lru_cache(maxsize=256)
+def _term_pattern(terms):
+    """One regex finding the words that match ``terms``: a whole word, or a word starting
+    with it for a prefix term or any part of three letters or more (as the engines match)."""
+    parts = []
     for term in terms:
         for part in term.words:
-            if word == part or (word.startswith(part) and (term.prefix or len(part) >= 3)):
-                return True
-    return False
+            grows = term.prefix or len(part) >= 3
+            parts.append(re.escape(part) + (r"[^\W_]*" if grows else ""))
+    if not parts:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(set(parts), key=len, reverse=True)) + r")(?![^\W_])",
+                      re.IGNORECASE)
 
 
 def highlight(plain, terms):
     """Return ``plain`` escaped, with words matching ``terms`` wrapped in <mark>."""
+    plain = plain or ""
+    pattern = _term_pattern(tuple(terms))
+    if pattern is None:
+        return escape(plain)
     out = []
     position = 0
-    for match in re.finditer(r"[^\W_]+", plain or ""):
-        if _matches(match.group(0), terms):
-            out.append(escape(plain[position:match.start()]))
-            out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
-            position = match.end()
-    out.append(escape((plain or "")[position:]))
+    for match in pattern.finditer(plain):
+        out.append(escape(plain[position:match.start()]))
+        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        position = match.end()
+    out.append(escape(plain[position:]))
     return Markup("").join(out)
 
 
@@ -331,10 +342,9 @@ def snippet(plain, terms, length=SNIPPET_LENGTH):
     """Cut about ``length`` characters of ``plain`` around the first match, then highlight."""
     plain = plain or ""
     start = 0
-    for match in re.finditer(r"[^\W_]+", plain):
-        if _matches(match.group(0), terms):
-            start = max(0, match.start() - length // 3)
-            break
+    pattern = _term_pattern(tuple(terms))
+    if pattern is not None and (first := pattern.search(plain)):
+        start = max(0, first.start() - length // 3)
     if start:
         space = plain.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start
