@@ -2,8 +2,8 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.credential_forms import CredentialForm, CredentialReasonForm, VerifyCredentialForm
 from forum.extensions import db, limiter
+from forum.forms import CredentialForm, CredentialReasonForm, VerifyCredentialForm
 from forum.permissions import (
     can_apply_for_credential,
     can_decide_credential,

@@ -1,14 +1,13 @@
 """Forms for verified professionals: the member's application and the moderators' decisions.
 
-Kept beside ``forms.py`` (already near its size limit); the rules live in
-``services.credentials``, so these only parse.
+The rules live in ``services.credentials``, so these only parse.
 """
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from forum.forms import no_control_characters, strip_text
+from forum.forms.fields import no_control_characters, strip_text
 from forum.models import CREDENTIAL_KINDS
 
 
