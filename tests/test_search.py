@@ -331,3 +331,41 @@ def test_ranked_lists(client, make_user):
     html = client.get("/questions/hot").get_data(as_text=True)
     assert re.findall(r'class="question-title"><a href="[^"]+">([^<]+)<', html)[0] == "A newer plain question"
     assert client.get("/questions/hot?page=9").status_code == 404
+
+
+def _stored_document(question_id):
+    if search.is_postgres():
+        return tuple(db.session.execute(text(
+            "SELECT title, body, tags FROM search_documents WHERE question_id = :id"), {"id": question_id}).one())
+    return tuple(db.session.execute(text(
+        "SELECT title, body, tags FROM search_fts WHERE rowid = :id"), {"id": question_id}).one())
+
+
+def test_a_new_answer_is_added_to_the_document_exactly_as_a_rebuild_makes_it(make_user, moderator):
+    asker, helper = make_user("asker"), make_user("helper")
+    question = make_question(asker, title="Waking with a racing heart", body="Every morning at five.",
+                             tags="sleep anxiety")
+    make_answer(question, helper, body="Try **slow breathing** before you get up.")
+    make_answer(question, helper, body="![](https://example.org/only-an-image.png)")  # no text at all
+    hidden = make_answer(question, helper, body="A walk outside helped me, and *cold water*.")
+    curation.hide_post(moderator, hidden, "a test")
+    db.session.commit()
+    make_answer(question, asker, body="Thank you — 'quotes', ünïcode and a second line\n\nhere.")
+    question_id = question.id
+    stored = _stored_document(question_id)
+    assert stored == search.documents_of([question_id])[question_id]
+    assert "slow breathing" in stored[1] and "second line" in stored[1] and "cold water" not in stored[1]
+    assert found_ids("breathing") == [question_id] and found_ids("quotes") == [question_id]
+
+
+def test_an_older_answer_approved_later_rebuilds_the_document_in_order(make_user, moderator):
+    asker = make_user("asker")
+    question = make_question(asker, title="Panic on the train home", body="It starts at the station.")
+    first = make_answer(question, make_user("one"), body="Sit near the door.")
+    second = make_answer(question, make_user("two"), body="Count the stations.")
+    curation.hide_post(moderator, first, "a test")
+    db.session.commit()
+    curation.unhide_post(moderator, db.session.get(Answer, first.id), "back")
+    db.session.commit()
+    assert second.id > first.id
+    assert _stored_document(question.id) == search.documents_of([question.id])[question.id]

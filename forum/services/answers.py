@@ -29,7 +29,7 @@ def post_answer(question, author, body, guest=None, token=None, ip_address=None,
             .values(answer_count=Question.answer_count + 1)
         )
         touch_activity(question.id, answer.created_at)
-    search.reindex_question(question.id)
+    search.add_answer(answer)
     db.session.flush()
     notifications.post_published(answer)
     return answer

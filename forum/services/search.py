@@ -405,6 +405,34 @@ def reindex_question(question_id):
     _write([question_id], documents)
 
 
+def add_answer(answer):
+    """Add a newly posted answer's text to its question's document.
+
+    The same document a rebuild gives, without reading the rest of the thread: a rebuild
+    joins the visible answers' text in id order, and a new answer has the thread's highest
+    id. Anything else (an answer approved later, an older one, a question not indexed)
+    rebuilds the document instead.
+    """
+    db.session.flush()
+    if answer.status != "visible":
+        return
+    question_id = answer.question_id
+    if is_postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"),
+                           {"space": ADVISORY_LOCK_SPACE, "id": question_id})
+    newest = db.session.scalar(select(func.max(Answer.id)).where(
+        Answer.question_id == question_id, Answer.status == "visible"))
+    if newest != answer.id:
+        reindex_question(question_id)
+        return
+    body = html_to_text(answer.body_html) if answer.body_html else ""
+    if not body:
+        return
+    done = db.session.execute(_PG_APPEND if is_postgres() else _SQLITE_APPEND, {"id": question_id, "text": body})
+    if done.rowcount != 1:
+        reindex_question(question_id)
+
+
 def _write(question_ids, documents):
     """Replace the documents of ``question_ids`` with ``documents`` (missing ones are removed)."""
     params = [{"id": i, "title": d[0], "body": d[1], "tags": d[2]} for i, d in documents.items()]
@@ -433,6 +461,21 @@ _PG_UPSERT = text(f"""
             || setweight(to_tsvector('{PG_CONFIG}', :body), 'C'))
     ON CONFLICT (question_id) DO UPDATE
     SET title = EXCLUDED.title, body = EXCLUDED.body, tags = EXCLUDED.tags, document = EXCLUDED.document
+""")
+
+
+_SQLITE_APPEND = text(
+    "UPDATE search_fts SET body = CASE WHEN body = '' THEN :text ELSE body || char(10) || :text END"
+    " WHERE rowid = :id"
+)
+_PG_APPENDED = "CASE WHEN body = '' THEN CAST(:text AS text) ELSE body || E'\\n' || CAST(:text AS text) END"
+_PG_APPEND = text(f"""
+    UPDATE search_documents
+    SET body = {_PG_APPENDED},
+        document = setweight(to_tsvector('{PG_CONFIG}', title), 'A')
+                   || setweight(to_tsvector('{PG_CONFIG}', tags), 'B')
+                   || setweight(to_tsvector('{PG_CONFIG}', {_PG_APPENDED}), 'C')
+    WHERE question_id = :id
 """)
 
 
