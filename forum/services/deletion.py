@@ -21,10 +21,12 @@ from sqlalchemy import delete, func, or_, select, update
 from forum.extensions import db
 from forum.markup import MENTION_PATTERN, RENDERER_VERSION, render_markdown
 from forum.models import (
+    Credential,
     DataExport,
     Flag,
     Follow,
     Level,
+    MemberSession,
     ModerationAction,
     Notification,
     OutboxMessage,
@@ -50,9 +52,9 @@ REMOVED_TEXT = "[removed by its author]"
 PSEUDONYM_PREFIX = "deleted-member-"
 #: How others' notifications and emails name a purged member.
 DELETED_NAME = "deleted member"
-#: Tables whose rows only describe the member (their devices and logins, their professional
+#: Models whose rows only describe the member (their devices and logins, their professional
 #: registration); the purge deletes the member's rows.
-PERSONAL_TABLES = ("member_sessions", "credentials")
+PERSONAL_MODELS = (MemberSession, Credential)
 _MENTION_RE = re.compile(MENTION_PATTERN, re.UNICODE)
 #: Code in Markdown, where an @name is never a link and must stay untouched.
 _CODE_RE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|^(?: {4}|\t).*$", re.S | re.M)
@@ -218,9 +220,8 @@ def purge_account(user):
         Follow.user_id == user.id, (Follow.target_type == "user") & (Follow.target_id == user.id))))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
-    for table in db.metadata.sorted_tables:
-        if table.name in PERSONAL_TABLES and "user_id" in table.c:
-            db.session.execute(table.delete().where(table.c.user_id == user.id))
+    for model in PERSONAL_MODELS:
+        db.session.execute(delete(model).where(model.user_id == user.id))
     _erase_copied_titles(user)
     db.session.execute(delete(RemovedText).where(RemovedText.user_id == user.id))
     db.session.execute(update(Flag).where(Flag.flagger_id == user.id).values(note=None))
