@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 
 from forum import permissions, urls
 from forum.services import categories, credentials, curation, notifications, safety, settings, users
@@ -96,6 +96,27 @@ def show_guidelines():
     return count < 3
 
 
+#: A number no real id reaches, put in an address and then replaced (see ``id_url``).
+_ID_MARK = 9_876_543_210
+
+
+def id_url(endpoint, **value):
+    """``url_for(endpoint, name=id)`` for an endpoint taking one integer, built once per request.
+
+    A long thread links every post to its vote, edit, history, flag and comment pages:
+    building those addresses one by one is a good part of rendering it.
+    """
+    ((name, number),) = value.items()
+    memo = g.setdefault("forum_id_urls", {})
+    pattern = memo.get((endpoint, name))
+    if pattern is None:
+        pattern = memo[(endpoint, name)] = url_for(endpoint, **{name: _ID_MARK}).split(str(_ID_MARK))
+        if len(pattern) != 2:  # the mark must appear exactly once
+            memo.pop((endpoint, name))
+            return url_for(endpoint, **value)
+    return f"{pattern[0]}{int(number)}{pattern[1]}"
+
+
 def _current_user_object():
     """Templates get the user itself rather than Flask-Login's proxy (registered after
     Flask-Login's, so it wins): a long thread asks permission questions about it hundreds
@@ -116,6 +137,7 @@ def init_app(app):
         is_following=notifications.is_following,
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
+        id_url=id_url,
         display_name=users.display_name,
         member_name=users.member_name,
         author_badge=credentials.author_badge,
