@@ -369,3 +369,30 @@ def test_an_older_answer_approved_later_rebuilds_the_document_in_order(make_user
     db.session.commit()
     assert second.id > first.id
     assert _stored_document(question.id) == search.documents_of([question.id])[question.id]
+
+
+def test_the_worker_merges_the_sqlite_index_that_posting_no_longer_merges(make_user):
+    from forum.services import jobs
+    from forum.services.worker import JOBS
+
+    jobs.register()
+    assert JOBS["merge-search-index"] == (60, jobs.merge_search_index)
+    asker = make_user("asker")
+    questions = [make_question(asker, title=f"Night terrors, week {n}", body="Each one committed apart.")
+                 for n in range(12)]
+    if search.is_postgres():
+        assert search.merge_index() == 0
+    else:
+        assert db.session.execute(text(
+            "SELECT v FROM search_fts_config WHERE k = 'automerge'")).scalar() == 0
+        assert search.merge_index() >= 1  # twelve commits left twelve small segments
+        assert search.merge_index() == 0  # and nothing is left to merge
+    assert sorted(found_ids("terrors")) == sorted(q.id for q in questions)
+
+
+def test_a_full_reindex_leaves_every_question_findable(make_user):
+    asker = make_user("asker")
+    question = make_question(asker, title="Grief after losing a pet", body="It has been a month.")
+    assert search.reindex_all(batch=1) >= 1
+    db.session.commit()
+    assert found_ids("grief") == [question.id]

@@ -1,4 +1,4 @@
-"""The periodic jobs the worker runs: view counts and daily digests."""
+"""The periodic jobs the worker runs: view counts, digests, upkeep of the database and its search index."""
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -96,6 +96,13 @@ def prune_member_sessions():
     member_sessions.prune()
 
 
+def merge_search_index():
+    """Merge the SQLite full-text index's new segments (a no-op on PostgreSQL)."""
+    from forum.services import search
+
+    search.merge_index()
+
+
 def register():
     """Register the jobs (idempotent); later features add theirs here."""
     if "flush-views" not in JOBS:
@@ -109,3 +116,5 @@ def register():
         job("purge-deleted-accounts", 24 * 3600)(purge_deleted_accounts)
     if "prune-member-sessions" not in JOBS:
         job("prune-member-sessions", 24 * 3600)(prune_member_sessions)
+    if "merge-search-index" not in JOBS:
+        job("merge-search-index", 60)(merge_search_index)

@@ -497,5 +497,36 @@ def reindex_all(batch=500, progress=None):
         last_id = ids[-1]
         if progress is not None:
             progress(indexed)
+    if not is_postgres():
+        # Automatic merging is off (the worker merges): leave one compact index behind.
+        db.session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
     _related_cache().clear()
     return indexed
+
+
+#: Pages of SQLite's full-text index written per merge step of the worker's job, and the
+#: most steps per run: each step is its own short transaction, so posts never wait long.
+MERGE_PAGES = 100
+MERGE_STEPS = 20
+
+
+def merge_index(steps=MERGE_STEPS):
+    """Merge SQLite's full-text index segments a little at a time; return the steps that merged.
+
+    Each post adds a small segment to the index (automatic merging is off, so that no
+    request pays for a merge); this worker job merges them. It commits after each step,
+    unlike other jobs, to keep each write lock short. PostgreSQL needs nothing of the kind.
+    """
+    if is_postgres():
+        return 0
+    merged = 0
+    for _ in range(steps):
+        before = db.session.scalar(text("SELECT total_changes()"))
+        db.session.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('merge', :pages)"),
+                           {"pages": MERGE_PAGES})
+        work = db.session.scalar(text("SELECT total_changes()")) - before
+        db.session.commit()
+        if work < 2:  # FTS5's documented sign that nothing was left to merge
+            break
+        merged += 1
+    return merged
