@@ -55,6 +55,7 @@ def load(path=None, scale=1, force=False, jobs=1, progress=None):
         db.session.rollback()
         raise
     db.session.commit()
+    bulk.vacuum_after_load()
     return stats
 
 

@@ -278,5 +278,6 @@ def finish(prefix, progress=None):
     report("search index")
     search.reindex_all()
     db.session.commit()
+    bulk.vacuum_after_load()
     report("check")
     return integrity.find_drift()

@@ -19,8 +19,8 @@ class Post(db.Model):
         ),
         CheckConstraint("type IN ('question', 'answer', 'comment')", name="type"),
         # Lists: newest visible questions, overall and per category.
-        Index("ix_posts_type_status_created", "type", "status", "created_at"),
-        Index("ix_posts_category_status_created", "category_id", "status", "created_at"),
+        Index("ix_posts_type_status_created", "type", "status", "created_at", "id"),
+        Index("ix_posts_category_status_created", "category_id", "status", "created_at", "id"),
         # The thread: every answer and comment of a question in one query (three
         # equality columns, so SQLite picks it even before ANALYZE has run).
         Index("ix_posts_question_type_status", "question_id", "type", "status", "created_at"),

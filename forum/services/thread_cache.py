@@ -90,17 +90,38 @@ def _key_statements():
                            .correlate(Post).scalar_subquery(), String)
     posts = (select(*_columns(Post.__table__, _PRIVATE_POST_COLUMNS), latest_revision)
              .where(in_thread).order_by(Post.id))
-    people_ids = union(select(Post.author_id).where(in_thread), select(Post.edited_by_id).where(in_thread))
-    people = (select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS))
-              .where(User.id.in_(people_ids)).order_by(User.id))
-    badges = (select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
-                     cast(Credential.expires_on, String))
-              .where(Credential.user_id.in_(people_ids)).order_by(Credential.id))
+    people = _people_of(in_thread, Post.author_id, Post.edited_by_id)
+    badges = _badges_of(in_thread, Post.author_id, Post.edited_by_id)
     original = select(Post.duplicate_of_id).where(Post.id == question_id).scalar_subquery()
     linked = (select(Post.id, Post.title, Post.status)
               .where(Post.type == "question", or_(Post.duplicate_of_id == question_id, Post.id == original))
               .order_by(Post.id))
     return posts, people, badges, linked
+
+
+def _linked_ids(posts, links):
+    """The distinct ids of the members ``posts`` link to (author, editor), as a subquery."""
+    selects = [select(link.label("id")).where(posts) for link in links]
+    return (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
+
+
+def _people_of(posts, *links):
+    """The public columns of the members ``posts`` link to, one row each.
+
+    Joined from the linked ids, so both engines look members up by id, whatever their
+    statistics say (``users.id IN (subquery)`` let SQLite scan the users).
+    """
+    ids = _linked_ids(posts, links)
+    return (select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS))
+            .join_from(ids, User, User.id == ids.c.id).order_by(User.id))
+
+
+def _badges_of(posts, *links):
+    """The credentials of the members ``posts`` link to."""
+    ids = _linked_ids(posts, links)
+    return (select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
+                   cast(Credential.expires_on, String))
+            .join_from(ids, Credential, Credential.user_id == ids.c.id).order_by(Credential.id))
 
 
 def list_version(question_ids, extra=()):
@@ -123,13 +144,12 @@ def list_version(question_ids, extra=()):
 @functools.cache
 def _list_key_statements():
     ids = bindparam("ids", expanding=True)
-    authors = select(Post.author_id).where(Post.id.in_(ids))
+    listed = Post.id.in_(ids)
     return (
         select(*_columns(Post.__table__, _PRIVATE_POST_COLUMNS), cast(Post.view_count, String))
-        .where(Post.id.in_(ids)).order_by(Post.id),
-        select(*_columns(User.__table__, _PRIVATE_USER_COLUMNS)).where(User.id.in_(authors)).order_by(User.id),
-        select(Credential.user_id, Credential.kind, Credential.jurisdiction, Credential.state,
-               cast(Credential.expires_on, String)).where(Credential.user_id.in_(authors)).order_by(Credential.id),
+        .where(listed).order_by(Post.id),
+        _people_of(listed, Post.author_id),
+        _badges_of(listed, Post.author_id),
         select(post_tags.c.post_id, Tag.name).join(Tag, Tag.id == post_tags.c.tag_id)
         .where(post_tags.c.post_id.in_(ids)).order_by(post_tags.c.post_id, Tag.name),
         select(*_columns(Category.__table__, set())).order_by(Category.id),
