@@ -115,11 +115,16 @@ class AppProbe:
 
     def count_answers(self, url, since=None):
         """Without ``since``: the highest post id. With it: (visible, queued) answers after it."""
+        from flask import g
+
         from forum.config import normalise_database_url
 
         engine = create_engine(normalise_database_url(url))
         try:
-            with engine.connect() as conn:
+            with self.app.app_context(), engine.connect() as conn:
+                # Only reads: a deferred BEGIN, so it never queues for SQLite's write lock
+                # behind answers still being posted (forum/extensions.py).
+                g.sqlite_deferred_begin = True
                 if since is None:
                     return conn.scalar(text("select coalesce(max(id), 0) from posts"))
                 rows = dict(conn.execute(text(
