@@ -33,6 +33,10 @@ def create_app(config=None, instance_path=None):
 
     extensions.init_app(app)
 
+    from forum.services import generation
+
+    generation.init_app(app)
+
     from forum.views import register_blueprints
 
     register_blueprints(app)

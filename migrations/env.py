@@ -45,9 +45,9 @@ def get_metadata():
     return target_db.metadata
 
 
-#: Objects written by hand in migrations (search indexes, triggers), which the
+#: Objects written by hand in migrations (search indexes, triggers, the cache generation), which the
 #: models do not describe; autogenerate must not try to drop them.
-HAND_WRITTEN_PREFIXES = ("search_", "fts_")
+HAND_WRITTEN_PREFIXES = ("search_", "fts_", "cache_")
 
 
 def include_object(obj, name, type_, reflected, compare_to):

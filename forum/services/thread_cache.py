@@ -9,14 +9,15 @@ get the thread rendered for them.
 The key is the thread's *content version*: a digest of every row the thread displays —
 its posts without their text (status, score, counts, edit and close fields, the number
 of the latest revision, which any edit, silent or not, raises), and the public fields of
-their authors and editors (name, points, level, badges: whatever is shown beside a name) — plus
-the questions linked as duplicates, the page, the settings, the templates and a
-one-minute time bucket (the "2 hours ago"
-texts). A vote, edit, answer, comment, hide, approval, points or name change alters the
-digest in the same transaction that makes it, so a stale entry is never found and nothing
-is ever invalidated. Several processes and servers compute the same key from the same
-database, so they share entries safely through Redis (``REDIS_URL``); without it each
-process keeps a small LRU of its own.
+their authors and editors (name, points, level, badges: whatever is shown beside a name) —
+plus the questions linked as duplicates, the page, the settings, the templates and a
+one-minute time bucket (the "2 hours ago" texts). A vote, edit, answer, comment, hide,
+approval, points or name change alters the digest in the same transaction that makes it,
+so a stale entry is never found and nothing is ever invalidated. The digest of the rows is
+worked out again only when the cache generation says a watched table has changed
+(``services/generation.py``). Several processes and servers compute the same key from the
+same database, so they share entries safely through Redis (``REDIS_URL``); without it
+each process keeps a small LRU of its own.
 """
 import functools
 import hashlib
@@ -32,7 +33,7 @@ from sqlalchemy import String, bindparam, cast, func, or_, select, union
 from forum import markup
 from forum.extensions import db
 from forum.models import Category, Credential, Post, Revision, Tag, User, post_tags
-from forum.services import settings
+from forum.services import generation, settings
 from forum.services.redis_store import redis_client
 
 #: Columns that never reach the public view (or are too large to read just for the key).
@@ -62,28 +63,38 @@ def content_version(question_id, page, extra=()):
 
     Four queries: the thread's posts (with their latest revision numbers), the people
     named in it, their professional credentials (badges), and the questions it links to as
-    duplicates. ``extra`` holds what else the cached HTML shows. Only the question's id is
-    needed, so a guest's page can be found before the question is loaded. The statements
-    are built once per process and run on the session's connection without the ORM: on a
-    long thread, building and caching them cost more than running them.
+    duplicates; with the settings, they are worked out once per generation in a process
+    (``generation.memoized``: one small query while nothing shown has changed). ``extra``
+    holds what else the cached HTML shows. Only the question's id is needed, so a guest's
+    page can be found before the question is loaded.
     """
-    connection = db.session.connection()
-    params = {"question_id": question_id}
-    digest = hashlib.blake2b(digest_size=20)
-    for statement in _key_statements():
-        rows = [tuple(row) for row in connection.execute(statement, params)]
-        # The values are text, numbers and None: marshal serialises them exactly, and far
-        # faster than joining their strings (the same Python gives the same bytes everywhere).
-        digest.update(marshal.dumps(rows))
-    for part in (extra, settings.fingerprint(), page, template_version(),
-                 markup.RENDERER_VERSION, int(time.time() // TIME_BUCKET_SECONDS)):
+    rows = generation.memoized(("thread", question_id),
+                               lambda: _rows_digest(_key_statements(), {"question_id": question_id}))
+    digest = rows.copy()
+    for part in (extra, page, template_version(), markup.RENDERER_VERSION, int(time.time() // TIME_BUCKET_SECONDS)):
         digest.update(repr(part).encode())
     return digest.hexdigest()
 
 
+def _rows_digest(statements, params):
+    """A digest of the rows ``statements`` return and of the settings.
+
+    The statements are built once per process and run on the session's connection without
+    the ORM: on a long thread, building and caching them cost more than running them.
+    """
+    connection = db.session.connection()
+    digest = hashlib.blake2b(digest_size=20)
+    for statement in statements:
+        # The values are text, numbers and None: marshal serialises them exactly, and far
+        # faster than joining their strings (the same Python gives the same bytes everywhere).
+        digest.update(marshal.dumps([tuple(row) for row in connection.execute(statement, params)]))
+    digest.update(settings.fingerprint().encode())
+    return digest
+
+
 @functools.cache
 def _key_statements():
-    """The key's three SELECTs, with the question's id as a parameter."""
+    """The key's four SELECTs, with the question's id as a parameter."""
     question_id = bindparam("question_id")
     in_thread = or_(Post.id == question_id, Post.question_id == question_id)
     latest_revision = cast(select(func.max(Revision.number)).where(Revision.post_id == Post.id)
@@ -127,16 +138,14 @@ def _badges_of(posts, *links):
 def list_version(question_ids, extra=()):
     """Return the digest of everything a list page shows of ``question_ids``.
 
-    Five queries: the questions' public columns, their authors, the authors' badges, their
-    tags, and every category (a category page shows its own and its sub-categories' counts).
+    Five queries, worked out once per generation in a process: the questions' public
+    columns, their authors, the authors' badges, their tags, and every category (a category
+    page shows its own and its sub-categories' counts).
     """
-    connection = db.session.connection()
-    params = {"ids": list(question_ids)}
-    digest = hashlib.blake2b(digest_size=20)
-    for statement in _list_key_statements():
-        digest.update(marshal.dumps([tuple(row) for row in connection.execute(statement, params)]))
-    for part in (list(question_ids), extra, settings.fingerprint(), template_version(),
-                 int(time.time() // TIME_BUCKET_SECONDS)):
+    ids = tuple(question_ids)
+    rows = generation.memoized(("list", ids), lambda: _rows_digest(_list_key_statements(), {"ids": list(ids)}))
+    digest = rows.copy()
+    for part in (list(ids), extra, template_version(), int(time.time() // TIME_BUCKET_SECONDS)):
         digest.update(repr(part).encode())
     return digest.hexdigest()
 

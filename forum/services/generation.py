@@ -1,0 +1,145 @@
+"""A number that changes whenever what the cache keys read may have changed.
+
+The keys of cached pages (``thread_cache``) are digests of the rows a page shows. Working a
+digest out costs a few queries and reading every row of the thread, on every request.
+Instead, every transaction that writes to a table those digests read (``WATCHED``) raises
+``cache_generation.value`` in the same transaction, as the last thing before it commits;
+a process may then reuse a digest it worked out while the generation it reads is still
+the same. One tiny query replaces the key's queries on a forum that is mostly read.
+
+Writes are noticed on the engine (``before_cursor_execute``), whatever issued them: the
+ORM, Core, text SQL, the worker, the CLI. A transaction that has written to a watched
+table and not yet committed never uses the memo (it may see rows no one else sees yet).
+
+Why a digest worked out at generation N is never older than N: the generation is read
+first, the rows afterwards, and the rows and the new generation of a write become visible
+together (one transaction). A digest may be newer than its generation, which is harmless.
+Writes made outside the app (psql by hand) do not raise it; such changes show once the
+next write through the app does, or after a restart.
+"""
+import re
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+
+from forum.extensions import db
+
+TABLE = "cache_generation"
+#: The tables the cache keys read (thread_cache: posts, revisions, members, credentials,
+#: settings, tags, categories).
+WATCHED = frozenset({"posts", "revisions", "users", "credentials", "settings", "tags", "post_tags",
+                     "categories"})
+#: Set on a connection that has written to a watched table in its open transaction.
+PENDING = "forum_generation_pending"
+MEMO_ENTRIES = 4096
+#: Statements that never write (checked on their first word).
+_READS = ("SELECT", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "SHOW", "EXPLAIN",
+          "SET ", "ANALYZE", "VACUUM")
+_WRITE = re.compile(
+    r"\b(?:UPDATE|INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?"
+    r"|ALTER\s+TABLE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?)\s+(?:ONLY\s+)?\"?(\w+)\"?",
+    re.IGNORECASE,
+)
+_BUMP = (f"INSERT INTO {TABLE} (id, value) VALUES (1, 1) "
+         f"ON CONFLICT (id) DO UPDATE SET value = {TABLE}.value + 1")
+_classified = {}
+
+
+def writes_watched(statement):
+    """Whether ``statement`` may write to a watched table (when unsure: yes)."""
+    found = _classified.get(statement)
+    if found is None:
+        head = statement.lstrip()[:9].upper()
+        found = not head.startswith(_READS) and any(
+            name.lower() in WATCHED for name in _WRITE.findall(statement))
+        if len(_classified) > 4096:
+            _classified.clear()
+        _classified[statement] = found
+    return found
+
+
+def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+    if writes_watched(statement):
+        conn.info[PENDING] = True
+
+
+def _on_commit(conn):
+    """Raise the generation inside the committing transaction, if it wrote to a watched table."""
+    if not conn.info.pop(PENDING, None):
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if _table_exists(conn, cursor):
+            cursor.execute(_BUMP)
+    finally:
+        cursor.close()
+
+
+def _table_exists(conn, cursor):
+    """Whether the table exists yet (not during the migrations that come before it)."""
+    engine_info = _engine_state(conn.engine)
+    if not engine_info.get("exists"):
+        if conn.dialect.name == "postgresql":
+            cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
+        else:
+            cursor.execute(f"SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'")
+        engine_info["exists"] = bool(cursor.fetchone()[0])
+    return engine_info["exists"]
+
+
+_engines = {}
+
+
+def _engine_state(engine):
+    return _engines.setdefault(id(engine), {})
+
+
+def _forget_pending(conn):
+    conn.info.pop(PENDING, None)
+
+
+def _reset(dbapi_connection, record, reset_state=None):
+    record.info.pop(PENDING, None)
+
+
+def init_app(app):
+    """Watch the app's engine for writes."""
+    with app.app_context():
+        engine = db.engine
+        if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):
+            event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+            event.listen(engine, "commit", _on_commit)
+            event.listen(engine, "rollback", _forget_pending)
+            event.listen(engine.pool, "reset", _reset)
+            _engine_state(engine).clear()
+
+
+def current(connection):
+    """The generation as this transaction sees it, or None when it cannot be relied on."""
+    if connection.info.get(PENDING):
+        return None
+    return connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
+
+
+def memoized(key, compute):
+    """Return ``compute()`` for ``key``, worked out once per generation in this process.
+
+    ``compute`` must read the database only through watched tables (its result is reused
+    until one of them changes) and must return a value no caller mutates.
+    """
+    if not has_app_context():
+        return compute()
+    generation = current(db.session.connection())
+    if generation is None:
+        return compute()
+    memo = current_app.extensions.setdefault("forum_generation_memo", {"generation": None, "entries": {}})
+    if memo["generation"] != generation:
+        memo["generation"], memo["entries"] = generation, {}
+    entries = memo["entries"]
+    value = entries.get(key)
+    if value is None:
+        value = compute()
+        if len(entries) >= MEMO_ENTRIES:
+            entries.clear()
+        entries[key] = value
+    return value

@@ -1,0 +1,99 @@
+"""The cache generation: raised by every committed write to what cached pages show, so a
+process may reuse a key's digest while it stays the same, and never after a change."""
+import pytest
+from sqlalchemy import false, text, update
+
+from forum.extensions import db
+from forum.models import Post, User, Vote
+from forum.services import generation
+from tests.factories import make_answer, make_question
+from tests.fixtures.app import build_app
+
+
+@pytest.mark.parametrize("statement, watched", [
+    ("UPDATE posts SET score=? WHERE posts.id = ?", True),
+    ("INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)", True),
+    ('DELETE FROM "credentials" WHERE id = %(id)s', True),
+    ("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", True),
+    ("WITH totals AS (SELECT 1) UPDATE users SET points = 3 FROM totals", True),
+    ("  update Revisions set note = 'x'", True),
+    ("ALTER TABLE posts ADD COLUMN x INTEGER", True),
+    ("INSERT INTO votes (user_id, post_id, value) VALUES (?, ?, ?)", False),
+    ("INSERT INTO member_sessions (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET seen_at = ?", False),
+    ("SELECT posts.id FROM posts WHERE posts.id = ? FOR UPDATE", False),
+    ("INSERT INTO search_fts(search_fts, rank) VALUES ('merge', 100)", False),
+    ("SELECT value FROM cache_generation WHERE id = 1", False),
+])
+def test_writes_to_watched_tables_are_recognised(statement, watched):
+    assert generation.writes_watched(statement) is watched
+
+
+def value():
+    return db.session.execute(text("SELECT value FROM cache_generation WHERE id = 1")).scalar()
+
+
+def test_a_committed_write_raises_the_generation_and_nothing_else_does(app, make_user):
+    member = make_user("writer")
+    start = value()
+    db.session.commit()
+    db.session.execute(update(Vote).where(false()).values(value=1))  # a table no key reads
+    db.session.commit()
+    assert value() == start
+    db.session.execute(update(User).where(User.id == member.id).values(points=77))
+    db.session.rollback()
+    assert value() == start
+    db.session.execute(text("UPDATE users SET points = 78 WHERE id = :id"), {"id": member.id})
+    db.session.commit()
+    assert value() == start + 1
+
+
+def test_a_transaction_that_wrote_never_uses_the_memo(app, make_user):
+    member = make_user("pending")
+    db.session.commit()
+    assert generation.current(db.session.connection()) == value()
+    calls = []
+    generation.memoized(("probe",), lambda: calls.append(1) or "first")
+    assert generation.memoized(("probe",), lambda: calls.append(1) or "second") == "first"
+    db.session.execute(update(User).where(User.id == member.id).values(points=5))
+    # It sees rows no other transaction sees yet: it neither reads nor fills the memo.
+    assert generation.current(db.session.connection()) is None
+    assert generation.memoized(("probe",), lambda: calls.append(1) or "uncommitted") == "uncommitted"
+    db.session.rollback()
+    assert generation.memoized(("probe",), lambda: calls.append(1) or "third") == "first"
+    assert len(calls) == 2
+
+
+def test_a_cached_page_costs_one_query_while_nothing_changes(app, make_user, count_queries):
+    question = make_question(make_user("asker"), title="Is it normal to feel numb after a loss?", body="Weeks.")
+    make_answer(question, make_user("helper"), body="Yes; numbness often comes first.")
+    db.session.commit()
+    path = f"/questions/{question.id}"
+    app.test_client().get(path, follow_redirects=True)
+    url = app.test_client().get(path).headers["Location"]
+    with count_queries() as hit:
+        response = app.test_client().get(url)
+    assert response.status_code == 200 and "numbness often comes first" in response.get_data(as_text=True)
+    assert hit.statements == ["SELECT value FROM cache_generation WHERE id = 1"]
+
+
+def test_a_change_made_by_another_process_shows_at_once(app, database_url, tmp_path, make_user):
+    """Two apps on one database stand for two worker processes, each with its own memo."""
+    asker, helper = make_user("asker"), make_user("helper")
+    question = make_question(asker, title="How do I sleep before an exam?", body="I lie awake.")
+    answer = make_answer(question, helper, body="Write tomorrow's worries on paper first.")
+    db.session.commit()
+    url = app.test_client().get(f"/questions/{question.id}").headers["Location"]
+    helper_id, answer_id = helper.id, answer.id
+    assert "(1 points)" not in app.test_client().get(url).get_data(as_text=True)
+    assert "Write tomorrow" in app.test_client().get(url).get_data(as_text=True)  # memo and page cached
+
+    other = build_app(database_url, tmp_path / "other")
+    with other.app_context():
+        db.session.execute(update(User).where(User.id == helper_id).values(points=4900))
+        db.session.execute(update(Post).where(Post.id == answer_id).values(score=12))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+    page = app.test_client().get(url).get_data(as_text=True)
+    assert "4.9k points" in page and "+12" in page
