@@ -338,7 +338,8 @@ def test_comment_votes_are_refused_unless_switched_on(client, auth, thread):
     assert_consistent()
 
 
-def test_the_page_marks_the_viewers_vote_at_the_same_query_cost(client, auth, thread, count_queries):
+def test_the_page_marks_the_viewers_vote_at_the_same_query_cost(app, client, auth, thread, count_queries):
+    app.config["THREAD_CACHE_ENABLED"] = False  # the render itself, not a cached member view
     db.session.execute(update(User).where(User.id == thread.voter.id).values(level=Level.EXPERT))
     db.session.commit()
     auth.login(thread.voter)

@@ -28,11 +28,11 @@ from collections import OrderedDict
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import String, bindparam, cast, func, or_, select, union
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select, union
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Category, Credential, Post, Revision, Tag, User, post_tags
+from forum.models import Category, Credential, Post, Revision, Tag, User, Vote, post_tags
 from forum.services import generation, settings
 from forum.services.redis_store import redis_client
 
@@ -108,6 +108,28 @@ def _key_statements():
               .where(Post.type == "question", or_(Post.duplicate_of_id == question_id, Post.id == original))
               .order_by(Post.id))
     return posts, people, badges, linked
+
+
+def involvement(question_id, user_id):
+    """The member's part in the thread: [(post id, status, authored it, their vote)].
+
+    One query, for the key of a member's cached view: the posts of the thread they wrote
+    (whatever their status) or voted on. A member's controls differ from another's only on
+    those posts; everything else follows from their level and privileges.
+    """
+    params = {"question_id": question_id, "user_id": user_id}
+    return [tuple(row) for row in db.session.connection().execute(_involvement_statement(), params)]
+
+
+@functools.cache
+def _involvement_statement():
+    question_id, user_id = bindparam("question_id"), bindparam("user_id")
+    authored = Post.author_id == user_id
+    return (select(Post.id, Post.status, authored, Vote.value)
+            .outerjoin(Vote, and_(Vote.post_id == Post.id, Vote.voter_id == user_id))
+            .where(or_(Post.id == question_id, Post.question_id == question_id),
+                   or_(authored, Vote.voter_id.is_not(None)))
+            .order_by(Post.id))
 
 
 def _linked_ids(posts, links):

@@ -9,10 +9,13 @@ from forum.extensions import db, limiter
 from forum.forms import AnswerForm, AskForm
 from forum.models import Level
 from forum.permissions import (
+    PRIVILEGES,
     at_least,
     can_answer_question,
     can_ask_question,
     can_view_post,
+    has_privilege,
+    is_blocked,
     require,
     session_posts,
 )
@@ -21,6 +24,7 @@ from forum.services import (
     categories,
     credentials,
     curation,
+    notifications,
     questions,
     safety,
     search,
@@ -280,7 +284,15 @@ def render_show(question, answer_form=None, status=200, preview=None):
                                preview=preview, related=related, **shared, **thread)
 
     if personal:
-        # Members see their own votes and controls, moderators more, and a guest their
+        member_view = _member_view_key(question)
+        if member_view is not None:
+            # A member's thread is the same as any other member's with the same level,
+            # privileges and part in the thread (posts written, votes, following): cached.
+            return render_page(Markup(thread_cache.cached_html(
+                question, page, lambda: render_template("questions/_thread.html", **shared,
+                                                        **_thread_context(question, page)),
+                extra=member_view, scope="member"))), status
+        # Moderators see more, a member with muted words their own view, and anyone their
         # own posts awaiting approval: rendered for them.
         return render_page(**_thread_context(question, page)), status
     if fresh_form and preview is None and status == 200 and _shares_guest_page():
@@ -295,6 +307,22 @@ def render_show(question, answer_form=None, status=200, preview=None):
         question, page, lambda: render_template("questions/_thread.html", **shared,
                                                 **_thread_context(question, page))))
     return render_page(thread_html), status
+
+
+def _member_view_key(question):
+    """What a member's view of the thread shows besides its content (the key's ``extra``),
+    or None when it is theirs alone: moderators, members with muted words or a block, and
+    members with a post in the thread that others cannot see."""
+    user = current_user._get_current_object()
+    if (not user.is_authenticated or question.status != "visible" or session_posts()
+            or at_least(user, Level.MODERATOR) or is_blocked(user) or safety.mute_filter(user) is not None):
+        return None
+    involvement = thread_cache.involvement(question.id, user.id)
+    if any(authored and status != "visible" for _, status, authored, _ in involvement):
+        return None
+    privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
+    return ("member", user.level, privileges, involvement,
+            notifications.is_following(user, "question", question.id), *_page_identity())
 
 
 def _shares_guest_page():
