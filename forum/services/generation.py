@@ -26,9 +26,10 @@ from forum.extensions import db
 
 TABLE = "cache_generation"
 #: The tables the cache keys read (thread_cache: posts, revisions, members, credentials,
-#: settings, tags, categories).
+#: settings, tags, categories), and what else a page cached under the generation alone
+#: shows (search results: the search index, the crisis phrases).
 WATCHED = frozenset({"posts", "revisions", "users", "credentials", "settings", "tags", "post_tags",
-                     "categories"})
+                     "categories", "phrases", "search_documents", "search_fts"})
 #: Set on a connection that has written to a watched table in its open transaction.
 PENDING = "forum_generation_pending"
 MEMO_ENTRIES = 4096
@@ -40,6 +41,8 @@ _WRITE = re.compile(
     r"|ALTER\s+TABLE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?)\s+(?:ONLY\s+)?\"?(\w+)\"?",
     re.IGNORECASE,
 )
+#: SQLite's commands to its full-text index (merge, optimize) change no content.
+_FTS_COMMAND = re.compile(r"\s*INSERT\s+INTO\s+search_fts\s*\(\s*search_fts\s*,", re.IGNORECASE)
 _BUMP = (f"INSERT INTO {TABLE} (id, value) VALUES (1, 1) "
          f"ON CONFLICT (id) DO UPDATE SET value = {TABLE}.value + 1")
 _classified = {}
@@ -50,7 +53,7 @@ def writes_watched(statement):
     found = _classified.get(statement)
     if found is None:
         head = statement.lstrip()[:9].upper()
-        found = not head.startswith(_READS) and any(
+        found = not head.startswith(_READS) and not _FTS_COMMAND.match(statement) and any(
             name.lower() in WATCHED for name in _WRITE.findall(statement))
         if len(_classified) > 4096:
             _classified.clear()

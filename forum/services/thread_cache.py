@@ -191,13 +191,24 @@ def cached_list(question_ids, render, extra=()):
     """Return the HTML of a list page a guest gets, from the cache or from ``render()``."""
     if not enabled():
         return render()
-    key = f"list:{list_version(question_ids, extra)}"
-    found = lookup(key)
-    if found is not None:
-        return found
-    html = render()
-    store().set(key, html.replace(generate_csrf(), CSRF_MARK))
-    return html
+    return _cached(f"list:{list_version(question_ids, extra)}", render)
+
+
+def cached_guest_view(name, render, extra=()):
+    """Return the HTML of a guest's page that shows only what the watched tables hold
+    (``generation.WATCHED``), such as search results, from the cache or from ``render()``.
+
+    Keyed by the cache generation itself: no query but the generation's is made for a page
+    found, and any write that could change it makes a new key. ``extra`` holds what else
+    the page depends on (its address, the theme).
+    """
+    if not enabled():
+        return render()
+    current = generation.current(db.session.connection())
+    if current is None:
+        return render()
+    parts = (current, extra, template_version(), int(time.time() // TIME_BUCKET_SECONDS))
+    return _cached(f"{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()}", render)
 
 
 def template_version():
@@ -286,14 +297,20 @@ def cached_html(question, page, render, extra=(), scope="thread", one_time=None)
     """Return the public HTML of this page of the thread, from the cache or from ``render()``.
 
     ``scope`` names what is cached: "thread" (the thread alone, inside a page rendered for
-    the viewer) or "page" (the whole page a guest gets); ``extra`` holds whatever else the
-    HTML shows that is not in the thread. The CSRF token in the rendered HTML is kept out
+    the viewer), "member" (the thread as members of one level, privileges and part in it
+    see it) or "page" (the whole page a guest gets); ``extra`` holds whatever else the HTML
+    shows that is not in the thread. The CSRF token in the rendered HTML is kept out
     of the cache, and so is ``one_time``, when given: (a value the HTML holds that no two
     viewers may share, a function making a new one), such as a form's submission token.
     """
     if not enabled():
         return render()
-    key = page_key(question.id, page, scope, extra)
+    return _cached(page_key(question.id, page, scope, extra), render, one_time)
+
+
+def _cached(key, render, one_time=None):
+    """Return the entry under ``key`` made this viewer's own, or ``render()`` stored there
+    without this viewer's CSRF token and one-time value."""
     found = lookup(key, one_time[1] if one_time else None)
     if found is not None:
         return found

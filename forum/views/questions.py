@@ -1,7 +1,7 @@
 """Question lists, asking, and the question page."""
 import secrets
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -35,7 +35,6 @@ from forum.services import (
 )
 from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest, find_by_token
-from forum.templating import static_url
 from forum.text import slugify
 from forum.urls import question_url
 from forum.views.forms_util import (
@@ -48,9 +47,9 @@ from forum.views.forms_util import (
     viewer_id,
     wants_to_edit_again,
 )
+from forum.views.guest_pages import page_identity, shares_guest_page
 from forum.views.limits import by_trust
 from forum.views.previews import is_preview, preview_for, wants_preview
-from forum.views.theme import current_theme
 
 bp = Blueprint("questions", __name__)
 
@@ -89,9 +88,9 @@ def render_list(title, page, **filters):
         credentials.preload_for_posts(result.questions)
         return render_template("questions/index.html", title=title, result=result, **filters)
 
-    if is_muted is None and _shares_guest_page():
+    if is_muted is None and shares_guest_page():
         # Every guest gets the same page: cached under what it shows.
-        return thread_cache.cached_list(found[0], render, extra=(title, found[1], *_page_identity()))
+        return thread_cache.cached_list(found[0], render, extra=(title, found[1], *page_identity()))
     return render()
 
 
@@ -295,7 +294,7 @@ def render_show(question, answer_form=None, status=200, preview=None):
         # Moderators see more, a member with muted words their own view, and anyone their
         # own posts awaiting approval: rendered for them.
         return render_page(**_thread_context(question, page)), status
-    if fresh_form and preview is None and status == 200 and _shares_guest_page():
+    if fresh_form and preview is None and status == 200 and shares_guest_page():
         # A guest's plain view is the same for every guest (of the same theme) but for the
         # form's tokens: the whole page is cached, and found by `cached_guest_page`.
         one_time = (answer_form.submission_token.data, new_token) if answer_form else None
@@ -322,24 +321,12 @@ def _member_view_key(question):
         return None
     privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
     return ("member", user.level, privileges, involvement,
-            notifications.is_following(user, "question", question.id), *_page_identity())
-
-
-def _shares_guest_page():
-    """Whether this viewer gets the page every guest gets: not a member, no post of their
-    own awaiting approval, no message waiting to be shown."""
-    return not current_user.is_authenticated and not session_posts() and "_flashes" not in session
+            notifications.is_following(user, "question", question.id), *page_identity())
 
 
 def _guest_page_extra(related):
     """What a guest's page shows besides the thread (the key's ``extra``)."""
-    return ([(r.id, r.title, r.answer_count) for r in related], *_page_identity())
-
-
-def _page_identity():
-    """What makes a cached page differ from guest to guest and from address to address."""
-    return (current_theme(), request.full_path, request.host_url,
-            static_url("css/forum.css"), static_url("js/forum.js"))
+    return ([(r.id, r.title, r.answer_count) for r in related], *page_identity())
 
 
 def cached_guest_page(question_id):
@@ -349,7 +336,7 @@ def cached_guest_page(question_id):
     visible, merged, and what its title is): a page is only ever stored by ``render_show``
     for a visible question under its own URL, and any change to them changes the key.
     """
-    if not thread_cache.enabled() or not _shares_guest_page():
+    if not thread_cache.enabled() or not shares_guest_page():
         return None
     related = search.known_related(question_id)
     if related is None:

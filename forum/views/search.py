@@ -4,9 +4,10 @@ from wtforms.fields.choices import SelectChoice
 
 from forum.extensions import limiter
 from forum.forms import SearchForm
-from forum.services import categories, discovery, safety, search, tags
+from forum.services import categories, discovery, safety, search, tags, thread_cache
 from forum.urls import question_url
 from forum.views.forms_util import client_ip, parse_id
+from forum.views.guest_pages import page_identity, shares_guest_page
 
 bp = Blueprint("search", __name__)
 
@@ -29,6 +30,13 @@ def search_form():
 @bp.get("/search")
 @limiter.limit("120 per minute", key_func=lambda: client_ip())
 def index():
+    if shares_guest_page():
+        # A guest's results are every guest's: cached until anything they show changes.
+        return thread_cache.cached_guest_view("search", render_results, extra=page_identity()), 200, NOINDEX
+    return render_results(), 200, NOINDEX
+
+
+def render_results():
     form = search_form()
     page = parse_id(request.args.get("page", "1"), maximum=1000) or 1
     category = categories.get_by_slug(form.category.data or "")
@@ -41,7 +49,7 @@ def index():
     # Someone searching for crisis words sees where to get help first.
     crisis = bool(safety.crisis_matches((form.q.data or "")[:500]))
     return render_template("search/index.html", form=form, result=result, args=args, crisis=crisis,
-                           unknown_tag=bool(form.tag.data) and tag is None), 200, NOINDEX
+                           unknown_tag=bool(form.tag.data) and tag is None)
 
 
 @bp.get("/search/similar")
