@@ -5,7 +5,7 @@ from sqlalchemy import false, text, update
 
 from forum.extensions import db
 from forum.models import Post, User, Vote
-from forum.services import generation
+from forum.services import generation, settings
 from tests.factories import make_answer, make_question
 from tests.fixtures.app import build_app
 
@@ -92,8 +92,12 @@ def test_a_change_made_by_another_process_shows_at_once(app, database_url, tmp_p
         db.session.execute(update(User).where(User.id == helper_id).values(points=4900))
         db.session.execute(update(Post).where(Post.id == answer_id).values(score=12))
         db.session.commit()
+        # Settings are read once per generation too.
+        settings.update_settings(None, {"site_name": "Calmer Waters"})
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
 
     page = app.test_client().get(url).get_data(as_text=True)
-    assert "4.9k points" in page and "+12" in page
+    assert "4.9k points" in page and "+12" in page and "Calmer Waters" in page
+    assert "Calmer Waters" in app.test_client().get("/login").get_data(as_text=True)

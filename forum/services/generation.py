@@ -19,7 +19,7 @@ next write through the app does, or after a restart.
 """
 import re
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 
 from forum.extensions import db
@@ -68,6 +68,7 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
 
 def _on_commit(conn):
     """Raise the generation inside the committing transaction, if it wrote to a watched table."""
+    _forget_read()
     if not conn.info.pop(PENDING, None):
         return
     cursor = conn.connection.dbapi_connection.cursor()
@@ -98,6 +99,7 @@ def _engine_state(engine):
 
 
 def _forget_pending(conn):
+    _forget_read()
     conn.info.pop(PENDING, None)
 
 
@@ -118,10 +120,23 @@ def init_app(app):
 
 
 def current(connection):
-    """The generation as this transaction sees it, or None when it cannot be relied on."""
+    """The generation as this transaction sees it, or None when it cannot be relied on.
+
+    Read once per transaction of a request (forgotten when it commits or rolls back).
+    """
     if connection.info.get(PENDING):
         return None
-    return connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
+    if has_app_context() and "forum_generation" in g:
+        return g.forum_generation
+    value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
+    if has_app_context():
+        g.forum_generation = value
+    return value
+
+
+def _forget_read():
+    if has_app_context():
+        g.pop("forum_generation", None)
 
 
 def memoized(key, compute):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Setting
-from forum.services import audit
+from forum.services import audit, generation
 from forum.services.errors import ValidationFailed
 
 
@@ -149,7 +149,9 @@ def _load():
     """Return the stored overrides as a dict, once per app context."""
     if has_app_context() and "forum_settings" in g:
         return g.forum_settings
-    rows = db.session.execute(select(Setting.key, Setting.value)).all()
+    # The rows are the same until a write raises the cache generation (settings are watched).
+    rows = generation.memoized(("settings",), lambda: tuple(
+        tuple(row) for row in db.session.execute(select(Setting.key, Setting.value))))
     stored = {}
     for key, raw in rows:
         try:

@@ -270,17 +270,15 @@ def render_show(question, answer_form=None, status=200, preview=None):
         answer_form = AnswerForm(formdata=None)
     if answer_form is not None and not answer_form.submission_token.data:
         answer_form.submission_token.data = new_token()
-    original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
-    if original is not None and not can_view_post(current_user, original):
-        original = None
-    duplicates = curation.duplicates_of(question)
     related = search.related_questions(question)
-    shared = {"question": question, "original": original, "duplicates": duplicates}
     personal = current_user.is_authenticated or question.status != "visible" or session_posts()
 
     def render_page(thread_html=None, **thread):
         return render_template("questions/show.html", answer_form=answer_form, thread_html=thread_html,
-                               preview=preview, related=related, **shared, **thread)
+                               preview=preview, related=related, question=question, **thread)
+
+    def render_thread():
+        return render_template("questions/_thread.html", question=question, **_thread_context(question, page))
 
     if personal:
         member_view = _member_view_key(question)
@@ -288,9 +286,7 @@ def render_show(question, answer_form=None, status=200, preview=None):
             # A member's thread is the same as any other member's with the same level,
             # privileges and part in the thread (posts written, votes, following): cached.
             return render_page(Markup(thread_cache.cached_html(
-                question, page, lambda: render_template("questions/_thread.html", **shared,
-                                                        **_thread_context(question, page)),
-                extra=member_view, scope="member"))), status
+                question, page, render_thread, extra=member_view, scope="member"))), status
         # Moderators see more, a member with muted words their own view, and anyone their
         # own posts awaiting approval: rendered for them.
         return render_page(**_thread_context(question, page)), status
@@ -302,9 +298,7 @@ def render_show(question, answer_form=None, status=200, preview=None):
             question, page, lambda: render_page(**_thread_context(question, page)),
             extra=_guest_page_extra(related), scope="page", one_time=one_time), status
     # Guests all see the same thread: rendered once per content version.
-    thread_html = Markup(thread_cache.cached_html(
-        question, page, lambda: render_template("questions/_thread.html", **shared,
-                                                **_thread_context(question, page))))
+    thread_html = Markup(thread_cache.cached_html(question, page, render_thread))
     return render_page(thread_html), status
 
 
@@ -346,7 +340,7 @@ def cached_guest_page(question_id):
 
 
 def _thread_context(question, page):
-    """What the thread template needs for the current viewer."""
+    """What the thread template needs for the current viewer (the page around it needs none of it)."""
     thread = questions.load_thread(
         question, viewer_id=viewer_id(), is_moderator=at_least(current_user, Level.MODERATOR), page=page,
     )
@@ -357,7 +351,11 @@ def _thread_context(question, page):
     is_muted = safety.mute_filter(current_user)
     muted = {post.id for post in [question, *thread.answers] if is_muted and is_muted(post)}
     credentials.preload_for_posts([question, *thread.answers, *(c for cs in thread.comments.values() for c in cs)])
-    return {"thread": thread, "my_votes": my_votes, "muted": muted}
+    original = questions.get_question(question.duplicate_of_id) if question.duplicate_of_id else None
+    if original is not None and not can_view_post(current_user, original):
+        original = None
+    return {"thread": thread, "my_votes": my_votes, "muted": muted, "original": original,
+            "duplicates": curation.duplicates_of(question)}
 
 
 @bp.get("/questions/<int:question_id>")
