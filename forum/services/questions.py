@@ -1,7 +1,7 @@
 """Questions: asking, loading a thread in a fixed number of queries, and lists."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, inspect, or_, select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from forum.extensions import db
@@ -48,14 +48,27 @@ def ask_question(author, title, body, category=None, tag_text="", guest=None,
     return question
 
 
-def get_question(question_id):
-    """Return the question with its author and category, or None."""
-    return db.session.scalar(
-        select(Question)
-        .where(Question.id == question_id)
-        .options(joinedload(Question.author), joinedload(Question.category),
-                 joinedload(Question.edited_by), selectinload(Question.tags))
-    )
+def get_question(question_id, details=True):
+    """Return the question with its author, editor, category and tags, or None.
+
+    ``details=False`` loads the question's own row alone (the page around a cached thread
+    needs no more); ``load_details`` adds the rest when the thread is rendered after all.
+    """
+    if not details:
+        return db.session.get(Question, question_id)
+    return db.session.scalar(select(Question).where(Question.id == question_id).options(*_DETAILS))
+
+
+_DETAILS = (joinedload(Question.author), joinedload(Question.category), joinedload(Question.edited_by),
+            selectinload(Question.tags))
+
+
+def load_details(question):
+    """Load the question's author, editor, category and tags, if they are not loaded yet."""
+    if "tags" in inspect(question).unloaded:
+        db.session.scalars(select(Question).where(Question.id == question.id).options(*_DETAILS)
+                           .execution_options(populate_existing=True)).one()
+    return question
 
 
 def answer_order():

@@ -28,11 +28,11 @@ from collections import OrderedDict
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import String, and_, bindparam, cast, func, or_, select, union
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, or_, select, union, union_all
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Category, Credential, Post, Revision, Tag, User, Vote, post_tags
+from forum.models import Category, Credential, Follow, Post, Revision, Tag, User, Vote, post_tags
 from forum.services import generation, settings
 from forum.services.redis_store import redis_client
 
@@ -111,11 +111,13 @@ def _key_statements():
 
 
 def involvement(question_id, user_id):
-    """The member's part in the thread: [(post id, status, authored it, their vote)].
+    """The member's part in the thread: [(post id, status, authored it, their vote)], and
+    (question id, "following", False, None) when they follow the question.
 
     One query, for the key of a member's cached view: the posts of the thread they wrote
     (whatever their status) or voted on. A member's controls differ from another's only on
-    those posts; everything else follows from their level and privileges.
+    those posts and in the follow button; everything else follows from their level and
+    privileges.
     """
     params = {"question_id": question_id, "user_id": user_id}
     return [tuple(row) for row in db.session.connection().execute(_involvement_statement(), params)]
@@ -125,11 +127,14 @@ def involvement(question_id, user_id):
 def _involvement_statement():
     question_id, user_id = bindparam("question_id"), bindparam("user_id")
     authored = Post.author_id == user_id
-    return (select(Post.id, Post.status, authored, Vote.value)
-            .outerjoin(Vote, and_(Vote.post_id == Post.id, Vote.voter_id == user_id))
-            .where(or_(Post.id == question_id, Post.question_id == question_id),
-                   or_(authored, Vote.voter_id.is_not(None)))
-            .order_by(Post.id))
+    posts = (select(Post.id, Post.status, authored, Vote.value)
+             .outerjoin(Vote, and_(Vote.post_id == Post.id, Vote.voter_id == user_id))
+             .where(or_(Post.id == question_id, Post.question_id == question_id),
+                    or_(authored, Vote.voter_id.is_not(None))))
+    following = select(Follow.target_id, literal("following"), literal(False), literal(None, Integer)).where(
+        Follow.user_id == user_id, Follow.target_type == "question", Follow.target_id == question_id)
+    rows = union_all(posts, following).subquery()
+    return select(rows).order_by(*rows.c)
 
 
 def _linked_ids(posts, links):

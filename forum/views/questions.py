@@ -24,7 +24,6 @@ from forum.services import (
     categories,
     credentials,
     curation,
-    notifications,
     questions,
     safety,
     search,
@@ -241,12 +240,12 @@ class MergedQuestion(Exception):
         self.question = question
 
 
-def get_visible_question_or_404(question_id):
-    """Return the question if the current user may see it.
+def get_visible_question_or_404(question_id, details=True):
+    """Return the question if the current user may see it (see ``questions.get_question``).
 
     :raise 404: when it does not exist or is not visible to them.
     """
-    question = questions.get_question(question_id)
+    question = questions.get_question(question_id, details)
     if question is not None and question.merged_into_id:
         raise MergedQuestion(question)
     if question is None or not can_view_post(current_user, question):
@@ -310,12 +309,11 @@ def _member_view_key(question):
     if (not user.is_authenticated or question.status != "visible" or session_posts()
             or at_least(user, Level.MODERATOR) or is_blocked(user) or safety.mute_filter(user) is not None):
         return None
-    involvement = thread_cache.involvement(question.id, user.id)
-    if any(authored and status != "visible" for _, status, authored, _ in involvement):
+    involvement = thread_cache.involvement(question.id, user.id)  # and whether they follow it
+    if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
         return None
     privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
-    return ("member", user.level, privileges, involvement,
-            notifications.is_following(user, "question", question.id), *page_identity())
+    return ("member", user.level, privileges, involvement, *page_identity())
 
 
 def _guest_page_extra(related):
@@ -341,6 +339,7 @@ def cached_guest_page(question_id):
 
 def _thread_context(question, page):
     """What the thread template needs for the current viewer (the page around it needs none of it)."""
+    questions.load_details(question)
     thread = questions.load_thread(
         question, viewer_id=viewer_id(), is_moderator=at_least(current_user, Level.MODERATOR), page=page,
     )
@@ -364,7 +363,8 @@ def show(question_id, slug=None):
     if (cached := cached_guest_page(question_id)) is not None:
         viewcounts.record_view(question_id)
         return cached
-    question = get_visible_question_or_404(question_id)
+    # The thread may well come from the cache: its details are loaded if it is rendered.
+    question = get_visible_question_or_404(question_id, details=False)
     if slug != slugify(question.title):
         return redirect(question_url(question, **request.args), 301)
     if question.status == "visible":
