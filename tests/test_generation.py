@@ -101,3 +101,34 @@ def test_a_change_made_by_another_process_shows_at_once(app, database_url, tmp_p
     page = app.test_client().get(url).get_data(as_text=True)
     assert "4.9k points" in page and "+12" in page and "Calmer Waters" in page
     assert "Calmer Waters" in app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_an_older_generation_or_a_flushed_write_never_fills_the_memo(app, make_user):
+    member = make_user("racer")
+    db.session.commit()
+    now = generation.current(db.session.connection())
+    # A thread of a threaded server that began before a newer generation was seen.
+    app.extensions["forum_generation_memo"] = (now + 1, {})
+    assert generation.memoized(("probe",), lambda: "old") == "old"
+    assert app.extensions["forum_generation_memo"] == (now + 1, {})
+    app.extensions.pop("forum_generation_memo")
+
+    def flushing():
+        db.session.execute(update(User).where(User.id == member.id).values(points=9))
+        return "uncommitted"
+
+    assert generation.memoized(("probe",), flushing) == "uncommitted"
+    assert ("probe",) not in app.extensions["forum_generation_memo"][1]
+    db.session.rollback()
+
+
+def test_no_generation_before_the_migrations_make_its_table(tmp_path):
+    bare = build_app(f"sqlite:///{tmp_path / 'bare.db'}", tmp_path / "instance")
+    with bare.app_context():
+        db.create_all()  # the models' tables, not the hand-written ones
+        assert generation.current(db.session.connection()) is None
+        assert settings.get("site_name")  # read without the memo, no error
+        db.session.execute(update(User).where(false()).values(points=1))
+        db.session.commit()  # nothing to raise yet, and no error
+        db.session.remove()
+        db.engine.dispose()

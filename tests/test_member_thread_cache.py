@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from forum.extensions import db
 from forum.models import Level, Post, User
-from forum.services import notifications, votes
+from forum.services import curation, notifications, votes
 from tests.factories import make_answer, make_question
 from tests.fixtures.users import PASSWORD
 
@@ -133,3 +133,16 @@ def test_a_change_reaches_members_at_once(app, thread, make_user):
     votes.cast_vote(make_user("voter", points=200), answer, 1)
     db.session.commit()
     assert re.search(r'score-value[^>]*>\+1<', view(reader, question))
+
+
+def test_a_hidden_original_reaches_only_its_author(app, thread, make_user, moderator):
+    """A question closed as a duplicate links to its original, which only its author may
+    still see once it is hidden: that view is never shared."""
+    question, _ = thread
+    author, reader = make_user("originalauthor", points=200), make_user("reader", points=200)
+    original = make_question(author, title="Talking to a sibling about addiction", body="Where to begin?")
+    curation.close_question(moderator, question, "duplicate", duplicate_of=original)
+    curation.hide_post(moderator, original, "needs a look")
+    db.session.commit()
+    assert "Talking to a sibling about addiction" in view(member_client(app, author), question)
+    assert "Talking to a sibling about addiction" not in view(member_client(app, reader), question)

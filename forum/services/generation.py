@@ -120,7 +120,9 @@ def init_app(app):
 
 
 def current(connection):
-    """The generation as this transaction sees it, or None when it cannot be relied on.
+    """The generation as this transaction sees it, or None when it cannot be relied on
+    (the transaction has written to a watched table, or the migrations have not made the
+    table yet).
 
     Read once per transaction of a request (forgotten when it commits or rolls back).
     """
@@ -128,6 +130,13 @@ def current(connection):
         return None
     if has_app_context() and "forum_generation" in g:
         return g.forum_generation
+    if not _engine_state(connection.engine).get("exists"):
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            if not _table_exists(connection, cursor):
+                return None
+        finally:
+            cursor.close()
     value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
     if has_app_context():
         g.forum_generation = value
@@ -143,20 +152,28 @@ def memoized(key, compute):
     """Return ``compute()`` for ``key``, worked out once per generation in this process.
 
     ``compute`` must read the database only through watched tables (its result is reused
-    until one of them changes) and must return a value no caller mutates.
+    until one of them changes) and must return a value no caller mutates. The memo is one
+    (generation, entries) pair, replaced whole and only by a newer generation; a request
+    that reads an older one (a thread of a threaded server that began earlier) computes
+    without storing, and so does one whose computation flushed a watched write.
     """
     if not has_app_context():
         return compute()
-    generation = current(db.session.connection())
+    connection = db.session.connection()
+    generation = current(connection)
     if generation is None:
         return compute()
-    memo = current_app.extensions.setdefault("forum_generation_memo", {"generation": None, "entries": {}})
-    if memo["generation"] != generation:
-        memo["generation"], memo["entries"] = generation, {}
-    entries = memo["entries"]
+    memo = current_app.extensions.get("forum_generation_memo")
+    if memo is None or memo[0] < generation:
+        memo = current_app.extensions["forum_generation_memo"] = (generation, {})
+    elif memo[0] > generation:
+        return compute()
+    entries = memo[1]
     value = entries.get(key)
     if value is None:
         value = compute()
+        if connection.info.get(PENDING):
+            return value
         if len(entries) >= MEMO_ENTRIES:
             entries.clear()
         entries[key] = value

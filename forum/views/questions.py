@@ -303,11 +303,15 @@ def render_show(question, answer_form=None, status=200, preview=None):
 
 def _member_view_key(question):
     """What a member's view of the thread shows besides its content (the key's ``extra``),
-    or None when it is theirs alone: moderators, members with muted words or a block, and
-    members with a post in the thread that others cannot see."""
+    or None when it is theirs alone: moderators, members with muted words or a block,
+    members with a post in the thread that others cannot see, and any member's view of a
+    question closed as a duplicate."""
     user = current_user._get_current_object()
     if (not user.is_authenticated or question.status != "visible" or session_posts()
             or at_least(user, Level.MODERATOR) or is_blocked(user) or safety.mute_filter(user) is not None):
+        return None
+    if question.duplicate_of_id is not None:
+        # The original it duplicates may be hidden from everyone but its author.
         return None
     involvement = thread_cache.involvement(question.id, user.id)  # and whether they follow it
     if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
