@@ -100,7 +100,8 @@ def _engine_state(engine):
 
 def _forget_pending(conn):
     _forget_read()
-    conn.info.pop(PENDING, None)
+    if not conn.invalidated:  # a lost connection's flag went with it (and asking would raise)
+        conn.info.pop(PENDING, None)
 
 
 def _reset(dbapi_connection, record, reset_state=None):
