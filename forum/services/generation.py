@@ -69,33 +69,35 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
 def _on_commit(conn):
     """Raise the generation inside the committing transaction, if it wrote to a watched table."""
     _forget_read()
-    if not conn.info.pop(PENDING, None):
-        return
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        if _table_exists(conn, cursor):
+    if conn.info.pop(PENDING, None) and _table_exists(conn):
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
             cursor.execute(_BUMP)
-    finally:
-        cursor.close()
+        finally:
+            cursor.close()
 
 
-def _table_exists(conn, cursor):
-    """Whether the table exists yet (not during the migrations that come before it)."""
-    engine_info = _engine_state(conn.engine)
-    if not engine_info.get("exists"):
-        if conn.dialect.name == "postgresql":
-            cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
-        else:
-            cursor.execute(f"SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'")
-        engine_info["exists"] = bool(cursor.fetchone()[0])
-    return engine_info["exists"]
+#: The engines (by id) whose database has the table.
+_has_table = set()
 
 
-_engines = {}
+def _table_exists(conn):
+    """Whether the table exists yet (not during the migrations that come before it).
 
-
-def _engine_state(engine):
-    return _engines.setdefault(id(engine), {})
+    Asked on a raw cursor until it does, so a missing table never fails a transaction.
+    """
+    if id(conn.engine) not in _has_table:
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if conn.dialect.name == "postgresql":
+                cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
+            else:
+                cursor.execute(f"SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'")
+            if cursor.fetchone()[0]:
+                _has_table.add(id(conn.engine))
+        finally:
+            cursor.close()
+    return id(conn.engine) in _has_table
 
 
 def _forget_pending(conn):
@@ -117,7 +119,7 @@ def init_app(app):
             event.listen(engine, "commit", _on_commit)
             event.listen(engine, "rollback", _forget_pending)
             event.listen(engine.pool, "reset", _reset)
-            _engine_state(engine).clear()
+            _has_table.discard(id(engine))
 
 
 def current(connection):
@@ -131,13 +133,8 @@ def current(connection):
         return None
     if has_app_context() and "forum_generation" in g:
         return g.forum_generation
-    if not _engine_state(connection.engine).get("exists"):
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            if not _table_exists(connection, cursor):
-                return None
-        finally:
-            cursor.close()
+    if not _table_exists(connection):
+        return None
     value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
     if has_app_context():
         g.forum_generation = value
