@@ -344,3 +344,79 @@ def test_a_hide_racing_a_vote_recomputes_the_voter(app, thread, make_user, moder
     in_order(app, is_postgres, vote, hide)
     assert points.find_mismatches() == []
     assert integrity.find_drift() == []
+
+
+def test_two_members_voting_for_each_other_at_once_do_not_deadlock(app, make_user, is_postgres):
+    """Each vote moves two members' points (the voter's and the author's). The first vote
+    is held just after its first points update until the second vote has made its own
+    first one or is waiting for a lock: with the rows taken in opposite orders this was a
+    deadlock on PostgreSQL (one vote failed); in one global order the second one waits.
+    """
+    from sqlalchemy import event
+
+    first, second = make_user("early"), make_user("late")
+    question = make_question(make_user("asker"))
+    ids = {"first_answer": make_answer(question, first).id, "second_answer": make_answer(question, second).id,
+           "first": first.id, "second": second.id}
+    db.session.commit()
+    first_paused, second_updated = threading.Event(), threading.Event()
+    seen = set()
+
+    def after_execute(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith("UPDATE USERS"):
+            return
+        name = threading.current_thread().name
+        if name in seen:
+            return
+        seen.add(name)
+        if name == "first-vote":
+            first_paused.set()
+            deadline = time.monotonic() + 10
+            while not second_updated.is_set() and time.monotonic() < deadline:
+                if _someone_waits_for_a_lock(is_postgres):
+                    break
+                time.sleep(0.02)
+        elif name == "second-vote":
+            second_updated.set()
+
+    outcome = {}
+
+    def vote(name, voter_key, answer_key, wait_for=None):
+        with app.app_context():
+            try:
+                if wait_for is not None:
+                    wait_for.wait(10)
+                votes.cast_vote(db.session.get(User, ids[voter_key]), db.session.get(Post, ids[answer_key]), 1)
+                db.session.commit()
+                outcome[name] = "ok"
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcome[name] = repr(error)
+            finally:
+                db.session.remove()
+
+    event.listen(db.engine, "after_cursor_execute", after_execute)
+    try:
+        threads = [threading.Thread(target=vote, name="first-vote", args=("first-vote", "first", "second_answer")),
+                   threading.Thread(target=vote, name="second-vote",
+                                    args=("second-vote", "second", "first_answer", first_paused))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after_execute)
+    assert not any(t.is_alive() for t in threads)
+    assert outcome == {"first-vote": "ok", "second-vote": "ok"}
+    db.session.rollback()
+    assert tuple(score_of(db.session.get(Post, ids["first_answer"]))) == (1, 1, 0)
+    assert tuple(score_of(db.session.get(Post, ids["second_answer"]))) == (1, 1, 0)
+    assert_consistent()
+
+
+def _someone_waits_for_a_lock(is_postgres):
+    if not is_postgres:
+        return True  # SQLite: the second vote's BEGIN IMMEDIATE waits for the first's commit
+    with db.engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()")).scalar())

@@ -78,8 +78,24 @@ def earns(post):
 
 def add_points(user_id, delta):
     """Move a member's stored points by ``delta`` (already multiplied) in SQL."""
-    if user_id is not None and delta:
-        db.session.execute(update(User).where(User.id == user_id).values(points=User.points + delta))
+    add_points_many([(user_id, delta)])
+
+
+def add_points_many(changes):
+    """Move several members' points, given as (user id, delta) pairs, in ascending id order.
+
+    One event may touch two or three members (the voter and the author, say). Taking
+    their row locks in one global order means two events that touch the same members
+    from opposite sides (two members voting for each other's answers at once) wait
+    for each other instead of deadlocking.
+    """
+    totals = defaultdict(int)
+    for user_id, delta in changes:
+        if user_id is not None:
+            totals[user_id] += delta
+    for user_id in sorted(totals):
+        if totals[user_id]:
+            db.session.execute(update(User).where(User.id == user_id).values(points=User.points + totals[user_id]))
 
 
 # --- Events -------------------------------------------------------------------------
@@ -98,11 +114,11 @@ def vote_changed(post, old_value, new_value, old_counts, new_counts, voter_id):
     if post.status != "visible" or post.type == "comment":
         return
     s = scheme()
-    if voter_id is not None:
-        add_points(voter_id, s.multiple * (s.cast(new_value) - s.cast(old_value)))
+    changes = [(voter_id, s.multiple * (s.cast(new_value) - s.cast(old_value)))]
     if earns(post):
         delta = s.voted(post.type, *new_counts) - s.voted(post.type, *old_counts)
-        add_points(post.author_id, s.multiple * delta)
+        changes.append((post.author_id, s.multiple * delta))
+    add_points_many(changes)
 
 
 def selection_changed(question, old_answer, new_answer):
@@ -110,11 +126,13 @@ def selection_changed(question, old_answer, new_answer):
     if not earns(question) and question.status != "visible":
         return
     s = scheme()
+    changes = []
     if (old_answer is None) != (new_answer is None) and earns(question):
-        add_points(question.author_id, s.multiple * s.select_a * (1 if new_answer else -1))
+        changes.append((question.author_id, s.multiple * s.select_a * (1 if new_answer else -1)))
     for answer, sign in ((old_answer, -1), (new_answer, +1)):
         if answer is not None and earns(answer) and answer.author_id != question.author_id:
-            add_points(answer.author_id, s.multiple * s.a_selected * sign)
+            changes.append((answer.author_id, s.multiple * s.a_selected * sign))
+    add_points_many(changes)
 
 
 # --- Recomputation ------------------------------------------------------------------

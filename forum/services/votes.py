@@ -61,7 +61,7 @@ def cast_vote(voter, post, value, attempts=3):
 def _set_vote(voter, post, value):
     # Votes on one post take turns (a row lock on PostgreSQL; SQLite writes one at
     # a time anyway), so the old vote read here is still the old vote when we write.
-    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
+    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update(key_share=True))
     # What we read before the lock may be stale (a hide, another vote): read it again.
     db.session.refresh(post, ["status", "score", "upvote_count", "downvote_count"])
     if post.status != "visible":
