@@ -132,3 +132,39 @@ def test_no_generation_before_the_migrations_make_its_table(tmp_path):
         db.session.commit()  # nothing to raise yet, and no error
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_page_rendered_after_another_write_committed_is_not_stored(app, database_url, make_user, is_postgres):
+    """A vote commits on another connection between the key's queries and the rendering.
+
+    On PostgreSQL the rendering sees it: storing that HTML under the key of the rows before
+    the vote would show it again once the vote is taken back (the rows, and so the key,
+    are the same as before it). On SQLite the request's transaction keeps reading its
+    snapshot from before the vote, so what it rendered matches its key and is stored.
+    """
+    from forum.services import thread_cache
+
+    question = make_question(make_user("asker"), title="Why do I dread weekends?", body="Empty days.")
+    db.session.commit()
+    question_id = question.id
+
+    def render_while_someone_votes():
+        score = db.session.execute(text("SELECT score FROM posts WHERE id = :id"), {"id": question_id})
+        before = score.scalar()
+        with app.app_context():  # another request, on its own connection
+            other = db.session.connection()
+            other.execute(text("UPDATE posts SET score = score + 1 WHERE id = :id"), {"id": question_id})
+            db.session.commit()
+            db.session.remove()
+        after = db.session.execute(text("SELECT score FROM posts WHERE id = :id"), {"id": question_id}).scalar()
+        return f"score {before} then {after}"
+
+    with app.test_request_context("/"):
+        db.session.rollback()
+        key = thread_cache.page_key(question_id, 1, "thread")
+        html = thread_cache._cached(key, render_while_someone_votes)
+        stored = thread_cache.store().get(key)
+    if is_postgres:
+        assert html == "score 0 then 1" and stored is None
+    else:
+        assert html == "score 0 then 0" and stored == html

@@ -141,6 +141,25 @@ def current(connection):
     return value
 
 
+def still_current(connection):
+    """Whether what this request rendered since it read the generation is what that
+    generation holds, so it may be cached under a key worked out from it.
+
+    On SQLite a read transaction sees one snapshot from its first read, so yes while that
+    transaction lasts and has written nothing. On PostgreSQL (READ COMMITTED) each
+    statement sees what has committed by the time it starts: a write committed between
+    the key's queries and the rendering ones would otherwise put newer content under an
+    older key, found again should the rows return to that state (a vote taken back). One
+    query, asked only when a rendered page is about to be stored.
+    """
+    if not has_app_context() or "forum_generation" not in g or connection.info.get(PENDING):
+        return False  # never read, or a commit or rollback since, or a write of its own
+    if connection.dialect.name == "sqlite":
+        return True
+    value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
+    return value == g.forum_generation
+
+
 def _forget_read():
     if has_app_context():
         g.pop("forum_generation", None)

@@ -315,11 +315,14 @@ def cached_html(question, page, render, extra=(), scope="thread", one_time=None)
 
 def _cached(key, render, one_time=None):
     """Return the entry under ``key`` made this viewer's own, or ``render()`` stored there
-    without this viewer's CSRF token and one-time value."""
+    without this viewer's CSRF token and one-time value (unless what it rendered may be
+    newer than what the key was made of: ``generation.still_current``)."""
     found = lookup(key, one_time[1] if one_time else None)
     if found is not None:
         return found
     html = render()
+    if not generation.still_current(db.session.connection()):
+        return html  # rendered from rows newer (or other) than those the key was made of
     stored = html.replace(generate_csrf(), CSRF_MARK)
     if one_time is not None:
         stored = stored.replace(one_time[0], ONE_TIME_MARK)
