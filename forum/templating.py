@@ -92,6 +92,8 @@ def show_guidelines():
 
     if not current_user.is_authenticated:
         return True
+    if current_user.loaded_has_three_posts is not None:  # read with the member
+        return not current_user.loaded_has_three_posts
     # At most three rows, however much the member has written.
     first = select(Post.id).where(Post.author_id == current_user.id).limit(3).subquery()
     return db.session.scalar(select(func.count()).select_from(first)) < 3
@@ -128,6 +130,8 @@ def _current_user_object():
 
 
 def init_app(app):
+    from forum.views.member_pages import viewer_link  # the views import this module
+
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals.update(
         setting=settings.get,
@@ -135,6 +139,7 @@ def init_app(app):
         crisis_resources=safety.resources,
         show_guidelines=show_guidelines,
         unread_notifications=notifications.unread_count,
+        viewer_link=viewer_link,
         is_following=notifications.is_following,
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,

@@ -146,3 +146,53 @@ def test_a_hidden_original_reaches_only_its_author(app, thread, make_user, moder
     db.session.commit()
     assert "Talking to a sibling about addiction" in view(member_client(app, author), question)
     assert "Talking to a sibling about addiction" not in view(member_client(app, reader), question)
+
+
+def submission_token(page):
+    return re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.csrf
+def test_a_plain_visit_is_one_shared_page_with_the_viewers_own_name_and_tokens(
+        app, thread, make_user, count_queries):
+    """The whole page is shared by uninvolved members alike, found before the question is
+    loaded: the member with their session, the generation, and their part in the thread."""
+    question, _ = thread
+    first, second = (member_client(app, make_user(name, points=200)) for name in ("reader1", "reader2"))
+    url = first.get(f"/questions/{question.id}").headers["Location"]
+    filled = first.get(url).get_data(as_text=True)
+    with count_queries() as shared:
+        page = second.get(url).get_data(as_text=True)
+    assert shared.count == 3, shared.statements
+    assert "Pick a calm, sober moment" in page
+    assert 'href="/users/reader2">reader2</a>' in page and "reader1" not in page
+    assert 'href="/users/reader1">reader1</a>' in filled
+    assert "\x1f" not in page and "\x1f" not in filled
+    assert submission_token(page) != submission_token(filled)
+    tokens = [set(re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)) for html in (page, filled)]
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+
+
+def test_a_waiting_message_new_notifications_and_the_guidelines_are_each_members_own(app, thread, make_user):
+    question, answer = thread
+    reader, writer = make_user("reader", points=200), make_user("writer", points=200)
+    first_question = make_question(writer, title="A first question of mine", body="Hello.")
+    for text in ("One.", "Two."):
+        make_answer(first_question, writer, body=f"An answer of mine: {text}")
+    db.session.commit()
+    clients = {"reader": member_client(app, reader), "writer": member_client(app, writer)}
+    pages = {name: view(client, question) for name, client in clients.items()}
+    # The guidelines stay open on the form until a member's third post.
+    assert "Posting guidelines</summary>" in pages["reader"]
+    assert "Posting guidelines</summary>" not in pages["writer"]
+
+    with clients["reader"].session_transaction() as session:
+        session["_flashes"] = [("info", "Your answer is waiting for a moderator.")]
+    assert "Your answer is waiting for a moderator." in view(clients["reader"], question)
+    assert "Your answer is waiting for a moderator." not in view(clients["reader"], question)  # once
+    assert "waiting for a moderator" not in view(clients["writer"], question)
+
+    notifications.notify_member(reader, "answer", answer, "Someone answered a question you follow.")
+    db.session.commit()
+    assert re.search(r'class="count-badge">1<', view(clients["reader"], question))
+    assert "count-badge" not in view(clients["writer"], question)

@@ -79,6 +79,11 @@ class User(UserMixin, db.Model):
     #: set by services.member_sessions at login and by the user loader.
     session_key = None
     member_session = None
+    #: Read with the member by the user loader (one query per request, not three): their
+    #: unread notifications, and whether they have written three posts yet (the posting
+    #: guidelines stay open on forms until then). None when not loaded that way.
+    loaded_unread = None
+    loaded_has_three_posts = None
 
     def get_id(self):
         # The epoch is part of the id Flask-Login stores in the session and the

@@ -4,14 +4,15 @@ Flask-Login stores "<user id>.<epoch>.<key>" (User.get_session_id) in the signed
 and the remember cookie. Loading the member checks that the record for that key is
 still open and of the current epoch, in the same single query that loads the member.
 """
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from forum.extensions import db
-from forum.models import MemberSession, User, utcnow
+from forum.models import MemberSession, Notification, Post, User, utcnow
 from forum.models.member_session import USER_AGENT_MAX
 
 #: How stale "last active" may get before a request updates it (one write per this at most).
@@ -41,21 +42,33 @@ def load_user(session_id):
     user_id, epoch, key = ((session_id or "").split(".", 2) + ["", ""])[:3]
     if not user_id.isdigit() or not epoch.isdigit() or not key:
         return None
-    row = db.session.execute(
-        select(User, MemberSession)
-        .join(MemberSession, MemberSession.user_id == User.id)
-        .where(User.id == int(user_id), MemberSession.key_hash == _digest(key),
-               MemberSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_load_statement(), {
+        "user_id": int(user_id), "key_hash": _digest(key)}).first()
     if row is None:
         return None
-    user, record = row
+    user, record, unread, has_three_posts = row
     if user.session_epoch != int(epoch) or record.epoch != user.session_epoch:
         return None
     if user.deleted_at is not None:
         return None
     user.session_key, user.member_session = key, record
+    user.loaded_unread, user.loaded_has_three_posts = unread, bool(has_three_posts)
     return user
+
+
+@functools.cache
+def _load_statement():
+    """The member, the session record, and what every page shows of the member's state
+    (the unread count in the header; whether the guidelines still open on forms)."""
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .scalar_subquery())
+    # A third post exists: one index probe however much the member has written.
+    has_three_posts = select(Post.id).where(Post.author_id == User.id).limit(1).offset(2).exists()
+    return (select(User, MemberSession, unread, has_three_posts)
+            .join(MemberSession, MemberSession.user_id == User.id)
+            .where(User.id == bindparam("user_id"), MemberSession.key_hash == bindparam("key_hash"),
+                   MemberSession.ended_at.is_(None)))
 
 
 def needs_touch(record, now=None):

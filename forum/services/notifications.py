@@ -238,6 +238,8 @@ def followers(target_type, target_id, exclude=()):
 # --- The inbox --------------------------------------------------------------------------
 
 def unread_count(user):
+    if user.loaded_unread is not None:  # read with the member at the start of the request
+        return user.loaded_unread
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 

@@ -1,10 +1,12 @@
 """The rendered public view of a thread, cached under a key made of what the thread shows.
 
-Only the view a guest gets is cached: the whole page for a guest's plain visit (found
-from the question's id alone, before anything is loaded), or the thread alone (the
+What is cached is a view many viewers share: the whole page for a guest's plain visit
+(found from the question's id alone, before anything is loaded), or the thread alone (the
 question, its visible answers and comments) inside a page rendered for a guest who sent a
-form back or has a message waiting. Members, moderators and anyone with a personal view
-get the thread rendered for them.
+form back or has a message waiting; and for members, the thread and the whole page as
+members alike in level, privileges, part in the thread and header see them
+(``views/member_pages.py``). Moderators and anyone else with a personal view get the
+thread rendered for them.
 
 The key is the thread's *content version*: a digest of every row the thread displays —
 its posts without their text (status, score, counts, edit and close fields, the number

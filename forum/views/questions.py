@@ -9,13 +9,10 @@ from forum.extensions import db, limiter
 from forum.forms import AnswerForm, AskForm
 from forum.models import Level
 from forum.permissions import (
-    PRIVILEGES,
     at_least,
     can_answer_question,
     can_ask_question,
     can_view_post,
-    has_privilege,
-    is_blocked,
     require,
     session_posts,
 )
@@ -36,6 +33,7 @@ from forum.services.errors import ValidationFailed
 from forum.services.posting import DuplicateSubmission, Guest, find_by_token
 from forum.text import slugify
 from forum.urls import question_url
+from forum.views import member_pages
 from forum.views.forms_util import (
     apply_errors,
     client_ip,
@@ -284,8 +282,18 @@ def render_show(question, answer_form=None, status=200, preview=None):
         if member_view is not None:
             # A member's thread is the same as any other member's with the same level,
             # privileges and part in the thread (posts written, votes, following): cached.
-            return render_page(Markup(thread_cache.cached_html(
-                question, page, render_thread, extra=member_view, scope="member"))), status
+            def render_member_page():
+                return render_page(Markup(thread_cache.cached_html(
+                    question, page, render_thread, extra=member_view, scope="member")))
+
+            extra = member_pages.page_extra(member_view, related) if fresh_form and preview is None else None
+            if extra is None or status != 200:
+                return render_member_page(), status
+            # On a plain visit the whole page is shared too, but for the name in the header.
+            one_time = (answer_form.submission_token.data, new_token) if answer_form else None
+            return member_pages.personalise(thread_cache.cached_html(
+                question, page, lambda: member_pages.render_with_marks(render_member_page),
+                extra=extra, scope="member-page", one_time=one_time)), status
         # Moderators see more, a member with muted words their own view, and anyone their
         # own posts awaiting approval: rendered for them.
         return render_page(**_thread_context(question, page)), status
@@ -303,21 +311,12 @@ def render_show(question, answer_form=None, status=200, preview=None):
 
 def _member_view_key(question):
     """What a member's view of the thread shows besides its content (the key's ``extra``),
-    or None when it is theirs alone: moderators, members with muted words or a block,
-    members with a post in the thread that others cannot see, and any member's view of a
-    question closed as a duplicate."""
-    user = current_user._get_current_object()
-    if (not user.is_authenticated or question.status != "visible" or session_posts()
-            or at_least(user, Level.MODERATOR) or is_blocked(user) or safety.mute_filter(user) is not None):
+    or None when it is theirs alone (``member_pages.member_state``), and for any member's
+    view of a question not visible to all or closed as a duplicate (the original it
+    duplicates may be hidden from everyone but its author)."""
+    if question.status != "visible" or question.duplicate_of_id is not None:
         return None
-    if question.duplicate_of_id is not None:
-        # The original it duplicates may be hidden from everyone but its author.
-        return None
-    involvement = thread_cache.involvement(question.id, user.id)  # and whether they follow it
-    if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
-        return None
-    privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
-    return ("member", user.level, privileges, involvement, *page_identity())
+    return member_pages.member_state(question.id)
 
 
 def _guest_page_extra(related):
@@ -339,6 +338,21 @@ def cached_guest_page(question_id):
         return None
     key = thread_cache.page_key(question_id, page_arg(), "page", _guest_page_extra(related))
     return thread_cache.lookup(key, one_time=new_token)
+
+
+def cached_member_page(question_id):
+    """Return the cached page a member gets on a plain visit, without loading the question,
+    or None (see ``cached_guest_page``; the member's part in the key: ``member_pages``)."""
+    if not thread_cache.enabled() or not current_user.is_authenticated:
+        return None
+    state = member_pages.member_state(question_id)
+    related = search.known_related(question_id) if state is not None else None
+    extra = member_pages.page_extra(state, related) if related is not None else None
+    if extra is None:
+        return None
+    key = thread_cache.page_key(question_id, page_arg(), "member-page", extra)
+    found = thread_cache.lookup(key, one_time=new_token)
+    return member_pages.personalise(found) if found is not None else None
 
 
 def _thread_context(question, page):
@@ -364,7 +378,7 @@ def _thread_context(question, page):
 @bp.get("/questions/<int:question_id>")
 @bp.get("/questions/<int:question_id>/<slug>")
 def show(question_id, slug=None):
-    if (cached := cached_guest_page(question_id)) is not None:
+    if (cached := cached_guest_page(question_id) or cached_member_page(question_id)) is not None:
         viewcounts.record_view(question_id)
         return cached
     # The thread may well come from the cache: its details are loaded if it is rendered.

@@ -1,0 +1,90 @@
+"""Which members share a cached view of a thread, and what makes a cached page theirs.
+
+A member's view of a thread differs from another member's only by their level and
+privileges, their part in the thread (posts they wrote, votes, following) and what the
+header and the answer form show of them: their name, their unread count, whether the
+posting guidelines are still open for them. Members alike in all of these share the
+cached thread, and, on a plain visit, the whole page; the name is left out of the cached
+page as a mark and put back for each viewer (``personalise``).
+
+Moderators, blocked members, members with muted words or categories, and members with a
+post of their own in the thread that others cannot see get the thread rendered for them.
+"""
+from flask import g, session, url_for
+from flask_login import current_user
+from markupsafe import escape
+
+from forum.models import Level
+from forum.permissions import PRIVILEGES, at_least, has_privilege, is_blocked, session_posts
+from forum.services import notifications, safety, thread_cache
+from forum.views.guest_pages import page_identity
+
+#: Where the cached page holds the viewer's name and the address of their profile.
+NAME_MARK = "\x1fviewer-name\x1f"
+PROFILE_MARK = "\x1fviewer-profile\x1f"
+
+
+def member_state(question_id):
+    """What the member's view of the thread shows of them (part of a cache key), or None
+    when it is theirs alone.
+
+    Needs only the question's id: the key it is part of also holds the thread's content
+    version, which says whether the question is visible or closed as a duplicate (views
+    that are rendered for each member), so a page stored for neither is never found for
+    either.
+    """
+    user = current_user._get_current_object()
+    if (not user.is_authenticated or session_posts() or at_least(user, Level.MODERATOR) or is_blocked(user)
+            or safety.mute_filter(user) is not None):
+        return None
+    involvement = _involvement(question_id, user.id)
+    if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
+        return None
+    privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
+    return ("member", user.level, privileges, involvement, *page_identity())
+
+
+def _involvement(question_id, user_id):
+    """``thread_cache.involvement``, asked once per request (a missed cached page asks again)."""
+    known = g.setdefault("forum_involvement", {})
+    if question_id not in known:
+        known[question_id] = thread_cache.involvement(question_id, user_id)
+    return known[question_id]
+
+
+def page_extra(state, related):
+    """The key's ``extra`` for the whole page a member gets on a plain visit, or None when
+    a message is waiting to be shown (it is shown once, to them)."""
+    if "_flashes" in session:
+        return None
+    from forum.templating import show_guidelines
+
+    unread = notifications.unread_count(current_user)
+    return (state, [(r.id, r.title, r.answer_count) for r in related], unread, show_guidelines())
+
+
+def marks_wanted():
+    """Whether the page being rendered is a member's shared page (it gets marks, not the name)."""
+    return g.get("forum_viewer_marks", False)
+
+
+def render_with_marks(render):
+    """``render()`` with the viewer's name and profile address left as marks."""
+    g.forum_viewer_marks = True
+    try:
+        return render()
+    finally:
+        g.forum_viewer_marks = False
+
+
+def viewer_link():
+    """(profile address, name) of the member viewing the page, or their marks."""
+    if marks_wanted():
+        return PROFILE_MARK, NAME_MARK
+    return url_for("users.show", username=current_user.username), current_user.username
+
+
+def personalise(html):
+    """Put the viewer's own name and profile address where the cached page has marks."""
+    url, name = url_for("users.show", username=current_user.username), current_user.username
+    return html.replace(PROFILE_MARK, str(escape(url))).replace(NAME_MARK, str(escape(name)))
