@@ -346,59 +346,53 @@ def test_a_hide_racing_a_vote_recomputes_the_voter(app, thread, make_user, moder
     assert integrity.find_drift() == []
 
 
-def test_two_members_voting_for_each_other_at_once_do_not_deadlock(app, make_user, is_postgres):
-    """Each vote moves two members' points (the voter's and the author's). The first vote
-    is held just after its first points update until the second vote has made its own
-    first one or is waiting for a lock: with the rows taken in opposite orders this was a
-    deadlock on PostgreSQL (one vote failed); in one global order the second one waits.
+def interleaved(app, is_postgres, first, second, pause_after="UPDATE USERS"):
+    """Run ``first`` until it has sent its first statement starting with ``pause_after``;
+    then run ``second`` until it sends one too or waits for a lock; then let ``first``
+    go on. Each runs in its own session and commits. Returns their outcomes: "ok" or
+    the error. Two transactions that take the same rows in opposite orders deadlock
+    under this interleaving on PostgreSQL; in one global order the second one waits.
     """
     from sqlalchemy import event
 
-    first, second = make_user("early"), make_user("late")
-    question = make_question(make_user("asker"))
-    ids = {"first_answer": make_answer(question, first).id, "second_answer": make_answer(question, second).id,
-           "first": first.id, "second": second.id}
-    db.session.commit()
-    first_paused, second_updated = threading.Event(), threading.Event()
+    first_paused, second_reached = threading.Event(), threading.Event()
     seen = set()
 
     def after_execute(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith("UPDATE USERS"):
-            return
         name = threading.current_thread().name
-        if name in seen:
+        if not statement.lstrip().upper().startswith(pause_after) or name in seen:
             return
         seen.add(name)
-        if name == "first-vote":
+        if name == "first":
             first_paused.set()
             deadline = time.monotonic() + 10
-            while not second_updated.is_set() and time.monotonic() < deadline:
+            while not second_reached.is_set() and time.monotonic() < deadline:
                 if _someone_waits_for_a_lock(is_postgres):
                     break
                 time.sleep(0.02)
-        elif name == "second-vote":
-            second_updated.set()
+        elif name == "second":
+            second_reached.set()
 
     outcome = {}
 
-    def vote(name, voter_key, answer_key, wait_for=None):
+    def run(name, work, wait_for=None):
         with app.app_context():
             try:
                 if wait_for is not None:
                     wait_for.wait(10)
-                votes.cast_vote(db.session.get(User, ids[voter_key]), db.session.get(Post, ids[answer_key]), 1)
+                work()
                 db.session.commit()
                 outcome[name] = "ok"
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # noqa: BLE001 - reported by the test
                 outcome[name] = repr(error)
             finally:
                 db.session.remove()
 
+    db.session.commit()
     event.listen(db.engine, "after_cursor_execute", after_execute)
     try:
-        threads = [threading.Thread(target=vote, name="first-vote", args=("first-vote", "first", "second_answer")),
-                   threading.Thread(target=vote, name="second-vote",
-                                    args=("second-vote", "second", "first_answer", first_paused))]
+        threads = [threading.Thread(target=run, name="first", args=("first", first)),
+                   threading.Thread(target=run, name="second", args=("second", second, first_paused))]
         for t in threads:
             t.start()
         for t in threads:
@@ -406,17 +400,54 @@ def test_two_members_voting_for_each_other_at_once_do_not_deadlock(app, make_use
     finally:
         event.remove(db.engine, "after_cursor_execute", after_execute)
     assert not any(t.is_alive() for t in threads)
-    assert outcome == {"first-vote": "ok", "second-vote": "ok"}
     db.session.rollback()
+    return outcome
+
+
+def _someone_waits_for_a_lock(is_postgres):
+    if not is_postgres:
+        return True  # SQLite: the second transaction's BEGIN IMMEDIATE waits for the first's commit
+    with db.engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()")).scalar())
+
+
+def test_two_members_voting_for_each_other_at_once_do_not_deadlock(app, make_user, is_postgres):
+    """Each vote moves two members' points (the voter's and the author's): taken in
+    opposite orders, this was a deadlock on PostgreSQL (one vote failed)."""
+    first, second = make_user("early"), make_user("late")
+    question = make_question(make_user("asker"))
+    ids = {"first_answer": make_answer(question, first).id, "second_answer": make_answer(question, second).id,
+           "first": first.id, "second": second.id}
+
+    def vote(voter, answer):
+        return lambda: votes.cast_vote(db.session.get(User, ids[voter]), db.session.get(Post, ids[answer]), 1)
+
+    outcome = interleaved(app, is_postgres, vote("first", "second_answer"), vote("second", "first_answer"))
+    assert outcome == {"first": "ok", "second": "ok"}
     assert tuple(score_of(db.session.get(Post, ids["first_answer"]))) == (1, 1, 0)
     assert tuple(score_of(db.session.get(Post, ids["second_answer"]))) == (1, 1, 0)
     assert_consistent()
 
 
-def _someone_waits_for_a_lock(is_postgres):
-    if not is_postgres:
-        return True  # SQLite: the second vote's BEGIN IMMEDIATE waits for the first's commit
-    with db.engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()")).scalar())
+def test_an_asker_answering_while_their_question_gets_a_vote_do_not_deadlock(app, make_user, is_postgres):
+    """The answer moved its author's points and then the question's counters; a vote on the
+    question locked it and then moved the same member's points."""
+    from forum.services import answers
+
+    asker = make_user("asker")
+    ids = {"question": make_question(asker).id, "asker": asker.id, "voter": make_user("voter").id}
+
+    def answer():
+        answers.post_answer(db.session.get(Question, ids["question"]), db.session.get(User, ids["asker"]),
+                            "Writing it down helped me more than I expected.")
+
+    def vote():
+        votes.cast_vote(db.session.get(User, ids["voter"]), db.session.get(Post, ids["question"]), 1)
+
+    outcome = interleaved(app, is_postgres, answer, vote)
+    assert outcome == {"first": "ok", "second": "ok"}
+    assert db.session.get(Question, ids["question"]).answer_count == 1
+    assert tuple(score_of(db.session.get(Post, ids["question"]))) == (1, 1, 0)
+    assert_consistent()

@@ -1,5 +1,5 @@
 """Answers: posting one, and keeping its question's counters right."""
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Answer, Question
@@ -19,6 +19,7 @@ def post_answer(question, author, body, guest=None, token=None, ip_address=None,
     guest = posting.check_guest(author, guest, errors)
     content_warning = posting.clean_warning(content_warning, errors)
     posting.raise_if(errors)
+    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update(key_share=True))
     answer = posting.new_post(
         Answer, author=author, guest=guest, body=body, token=token, ip_address=ip_address, content_warning=content_warning, anonymous=anonymous,
         question_id=question.id, parent_id=question.id, created_at=created_at, import_key=import_key,

@@ -105,7 +105,8 @@ def change_question_counts(category, delta):
     """Move the counts of the category and all its ancestors by ``delta`` in SQL."""
     if category is None:
         return
-    ids = [c.id for c in ancestors(category)]
+    ids = sorted(c.id for c in ancestors(category))
+    db.session.execute(select(Category.id).where(Category.id.in_(ids)).order_by(Category.id).with_for_update(key_share=True))
     db.session.execute(
         update(Category).where(Category.id.in_(ids)).values(
             question_count=Category.question_count + delta

@@ -1,5 +1,5 @@
 """Comments on questions and answers."""
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Comment, Post
@@ -19,6 +19,8 @@ def post_comment(parent, author, body, guest=None, token=None, ip_address=None, 
     content_warning = posting.clean_warning(content_warning, errors)
     posting.raise_if(errors)
     question_id = parent.question_id or parent.id
+    for pid in dict.fromkeys([question_id, parent.id]):
+        db.session.execute(select(Post.id).where(Post.id == pid).with_for_update(key_share=True))
     comment = posting.new_post(
         Comment, author=author, guest=guest, body=body, token=token, ip_address=ip_address, content_warning=content_warning, anonymous=anonymous,
         question_id=question_id, parent_id=parent.id, created_at=created_at,

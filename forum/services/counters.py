@@ -16,7 +16,7 @@ from forum.services import categories as categories_service
 def _lock(model, ids):
     ids = sorted(set(i for i in ids if i is not None))
     if ids:
-        db.session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
+        db.session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update(key_share=True))
     return ids
 
 
@@ -31,7 +31,7 @@ def refresh_thread(question_id):
         )
     )
     parents = select(Post.id).where((Post.id == question_id) | (Post.question_id == question_id))
-    for (parent_id,) in db.session.execute(parents.where(Post.type != "comment")).all():
+    for (parent_id,) in db.session.execute(parents.where(Post.type != "comment").order_by(Post.id)).all():
         db.session.execute(
             update(Post).where(Post.id == parent_id).values(
                 comment_count=select(func.count(Comment.id))

@@ -21,9 +21,14 @@ def _clean_reason(reason, required=True):
     return reason or None
 
 
+def lock_rows(post):
+    for pid in dict.fromkeys([post.question_id or post.id, post.id]):
+        db.session.execute(select(Post.id).where(Post.id == pid).with_for_update(key_share=True))
+
+
 def lock_post(post):
     """Lock the post's row and read it again, so votes racing with us wait or see our change."""
-    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
+    lock_rows(post)
     db.session.refresh(post)
 
 

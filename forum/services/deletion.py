@@ -92,10 +92,10 @@ def delete_account(user, password, mode):
         errors["mode"] = ["This account is already deleted."]
     if errors:
         raise ValidationFailed(errors=errors)
-    user.deleted_at = utcnow()
-    user.deletion_mode = mode
     if mode == "remove":
         _remove_texts(user)
+    user.deleted_at = utcnow()
+    user.deletion_mode = mode
     _stop_pending_email(user)
     db.session.execute(
         update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)

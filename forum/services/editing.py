@@ -62,14 +62,14 @@ def edit_post(editor, post, *, title=None, body=None, tag_text=None, category=No
         post.body_html = render_markdown(new_body)
         post.body_renderer_version = RENDERER_VERSION
     post.title = new_title
-    if is_question and sorted(new_tags) != sorted(old_tags):
-        _retag(post, old_tag_rows, new_tags)
     if is_question and new_category_id != post.category_id:
         index = categories.by_id()
         if post.status == "visible":
             categories.change_question_counts(index.get(post.category_id), -1)
             categories.change_question_counts(index.get(new_category_id), +1)
         post.category_id = new_category_id
+    if is_question and sorted(new_tags) != sorted(old_tags):
+        _retag(post, old_tag_rows, new_tags)
     if not silent:
         post.edited_at = now
         post.edited_by_id = editor.id if editor is not None else None

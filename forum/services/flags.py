@@ -40,6 +40,7 @@ def flag_post(member, post, reason, note=None):
     note = " ".join((note or "").split())[:300] or None
     if reason == "other" and not note:
         raise ValidationFailed("Say what is wrong.", errors={"note": ["Tell the moderators what is wrong."]})
+    curation.lock_rows(post)
     try:
         with db.session.begin_nested():
             db.session.add(Flag(post_id=post.id, flagger_id=member.id, reason=reason, note=note))

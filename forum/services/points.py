@@ -281,7 +281,7 @@ def recompute(user_ids=None):
     Locks the rows first on PostgreSQL, so votes arriving meanwhile apply their
     deltas after this transaction and nothing is lost.
     """
-    lock = select(User.id).order_by(User.id).with_for_update()
+    lock = select(User.id).order_by(User.id).with_for_update(key_share=True)
     if user_ids is not None:
         lock = lock.where(User.id.in_(user_ids))
     locked = db.session.scalars(lock).all()

@@ -16,7 +16,7 @@ def select_answer(question, answer):
     """
     if answer is not None and (answer.question_id != question.id or answer.status != "visible"):
         raise ValidationFailed("That answer is not one of this question's answers.")
-    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update(key_share=True))
     db.session.refresh(question, ["accepted_answer_id"])
     old_id = question.accepted_answer_id
     new_id = answer.id if answer is not None else None

@@ -59,8 +59,9 @@ def get_or_create_tags(names):
 
 def change_question_counts(tags, delta):
     """Move the tags' visible-question counts by ``delta`` in SQL."""
-    ids = [tag.id for tag in tags]
+    ids = sorted(tag.id for tag in tags)
     if ids:
+        db.session.execute(select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True))
         db.session.execute(
             update(Tag).where(Tag.id.in_(ids)).values(question_count=Tag.question_count + delta)
         )
