@@ -451,3 +451,20 @@ def test_an_asker_answering_while_their_question_gets_a_vote_do_not_deadlock(app
     assert db.session.get(Question, ids["question"]).answer_count == 1
     assert tuple(score_of(db.session.get(Post, ids["question"]))) == (1, 1, 0)
     assert_consistent()
+
+
+def test_two_questions_bringing_the_same_new_tag_at_once_share_it(app, make_user, is_postgres):
+    from forum.models import Tag
+    from forum.services import questions
+
+    ids = {name: make_user(name).id for name in ("firstasker", "secondasker")}
+
+    def ask(name):
+        return lambda: questions.ask_question(db.session.get(User, ids[name]), f"Where do I start, asks {name}?",
+                                              "Everything feels heavy lately.", tag_text="burnout")
+
+    outcome = interleaved(app, is_postgres, ask("firstasker"), ask("secondasker"), pause_after="INSERT INTO TAGS")
+    assert outcome == {"first": "ok", "second": "ok"}
+    tag = db.session.scalars(select(Tag).where(Tag.name == "burnout")).one()
+    assert tag.question_count == 2
+    assert_consistent()

@@ -2,6 +2,8 @@
 import re
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.extensions import db
 from forum.models import MAX_TAGS, Tag
@@ -41,20 +43,22 @@ def parse_tags(raw):
 
 
 def get_or_create_tags(names):
-    """Return Tag rows for the names, creating the missing ones."""
+    """Return Tag rows for the names, creating the missing ones.
+
+    Two questions may bring the same new tag at once: the second insert waits for the
+    first and then adds nothing (ON CONFLICT DO NOTHING), and both get the one row.
+    """
     if not names:
         return []
     existing = {tag.name: tag for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name, question_count=0)
-            db.session.add(tag)
-            existing[name] = tag
-        tags.append(tag)
-    db.session.flush()
-    return tags
+    missing = [name for name in dict.fromkeys(names) if name not in existing]
+    if missing:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(insert(Tag).values([{"name": name, "question_count": 0} for name in missing])
+                           .on_conflict_do_nothing(index_elements=["name"]))
+        existing.update((tag.name, tag) for tag in db.session.scalars(select(Tag).where(Tag.name.in_(missing))))
+    return [existing[name] for name in names]
 
 
 def change_question_counts(tags, delta):
