@@ -20,7 +20,7 @@ next write through the app does, or after a restart.
 import re
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, literal_column
 
 from forum.extensions import db
 
@@ -139,6 +139,26 @@ def current(connection):
     if has_app_context():
         g.forum_generation = value
     return value
+
+
+def readable_with(connection):
+    """Whether a query on ``connection`` may read the generation as a column
+    (``read_column``): the table exists and this transaction has not read it yet."""
+    if has_app_context() and "forum_generation" in g:
+        return False
+    return not connection.info.get(PENDING) and _table_exists(connection)
+
+
+def read_column():
+    """The generation as a column of another query (one round trip fewer per request)."""
+    return literal_column(f"(SELECT value FROM {TABLE} WHERE id = 1)").label("forum_generation")
+
+
+def remember(connection, value):
+    """Keep the generation a query read with ``read_column`` for this transaction, as
+    ``current`` would have read it (the first read of the request, before any rows)."""
+    if has_app_context() and not connection.info.get(PENDING) and "forum_generation" not in g:
+        g.forum_generation = value
 
 
 def still_current(connection):

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from forum.extensions import db
 from forum.models import MemberSession, Notification, Post, User, utcnow
 from forum.models.member_session import USER_AGENT_MAX
+from forum.services import generation
 
 #: How stale "last active" may get before a request updates it (one write per this at most).
 SEEN_EVERY = timedelta(minutes=5)
@@ -42,11 +43,15 @@ def load_user(session_id):
     user_id, epoch, key = ((session_id or "").split(".", 2) + ["", ""])[:3]
     if not user_id.isdigit() or not epoch.isdigit() or not key:
         return None
-    row = db.session.execute(_load_statement(), {
+    connection = db.session.connection()
+    with_generation = generation.readable_with(connection)
+    row = db.session.execute(_load_statement(with_generation), {
         "user_id": int(user_id), "key_hash": _digest(key)}).first()
     if row is None:
         return None
-    user, record, unread, has_three_posts = row
+    user, record, unread, has_three_posts, *read_generation = row
+    if read_generation:
+        generation.remember(connection, read_generation[0])
     if user.session_epoch != int(epoch) or record.epoch != user.session_epoch:
         return None
     if user.deleted_at is not None:
@@ -57,15 +62,19 @@ def load_user(session_id):
 
 
 @functools.cache
-def _load_statement():
+def _load_statement(with_generation):
     """The member, the session record, and what every page shows of the member's state
-    (the unread count in the header; whether the guidelines still open on forms)."""
+    (the unread count in the header; whether the guidelines still open on forms); and the
+    cache generation, which the request would otherwise ask for on its own."""
     unread = (select(func.count(Notification.id))
               .where(Notification.user_id == User.id, Notification.read_at.is_(None))
               .scalar_subquery())
     # A third post exists: one index probe however much the member has written.
     has_three_posts = select(Post.id).where(Post.author_id == User.id).limit(1).offset(2).exists()
-    return (select(User, MemberSession, unread, has_three_posts)
+    columns = [User, MemberSession, unread, has_three_posts]
+    if with_generation:
+        columns.append(generation.read_column())
+    return (select(*columns)
             .join(MemberSession, MemberSession.user_id == User.id)
             .where(User.id == bindparam("user_id"), MemberSession.key_hash == bindparam("key_hash"),
                    MemberSession.ended_at.is_(None)))
