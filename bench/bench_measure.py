@@ -88,6 +88,7 @@ class AppProbe:
         response = client.post("/login", data=fields, base_url=HTTPS, headers={"Referer": f"{HTTPS}/login"})
         if response.status_code not in (302, 303):
             raise SystemExit(f"in-process login as {username} answered {response.status_code}")
+        client.get(response.headers["Location"], base_url=HTTPS)  # shows the login's message, once
         self._member_client = client
 
     def count_queries(self, path, logged_in):
