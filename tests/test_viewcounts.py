@@ -30,7 +30,7 @@ def test_views_are_buffered_then_flushed(client, runner, app):
     assert "Added 0 views" in runner.invoke(args=["forum", "flush-views"]).output
 
 
-def test_views_buffer_in_redis_when_configured(client, runner, app):
+def redis_url_or_skip():
     import os
 
     url = os.environ.get("FORUM_TEST_REDIS_URL")
@@ -41,7 +41,38 @@ def test_views_buffer_in_redis_when_configured(client, runner, app):
     import redis
 
     redis.Redis.from_url(url).delete("forum:views")
-    app.config["REDIS_URL"] = url
+    return url
+
+
+@pytest.mark.parametrize("buffer", ["spool", "redis"])
+def test_a_flush_that_fails_puts_the_views_back(client, app, buffer):
+    from forum.services import viewcounts
+
+    if buffer == "redis":
+        app.config["REDIS_URL"] = redis_url_or_skip()
+    question = make_question()
+    url = f"/questions/{question.id}/how-can-i-sleep-better-at-night"
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+
+    def database_away(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE POSTS"):
+            raise ConnectionError("the database went away")
+
+    event.listen(db.engine, "before_cursor_execute", database_away)
+    try:
+        with pytest.raises(ConnectionError):
+            viewcounts.flush_views()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", database_away)
+    assert db.session.get(Question, question.id).view_count == 0
+    assert client.get(url).status_code == 200  # recorded while the flush was failing
+    assert viewcounts.flush_views() == 4
+    assert db.session.get(Question, question.id).view_count == 4
+
+
+def test_views_buffer_in_redis_when_configured(client, runner, app):
+    app.config["REDIS_URL"] = redis_url_or_skip()
     question = make_question()
     for _ in range(2):
         client.get(f"/questions/{question.id}/how-can-i-sleep-better-at-night")

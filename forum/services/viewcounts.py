@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Question
@@ -61,14 +61,46 @@ def _take_buffered():
 
 
 def flush_views():
-    """Add the buffered views to the questions; return how many were added."""
+    """Add the buffered views to the questions and commit; return how many were added.
+
+    The counts leave the buffer before the write (so views recorded meanwhile are kept);
+    should the write fail (the database away, a lock wait given up) they are put back,
+    so no view is lost, and the error goes on to the caller. The questions are locked in
+    id order, as everything else that writes several of them does.
+    """
     counts = _take_buffered()
-    by_count = {}
-    for question_id, count in counts.items():
-        by_count.setdefault(count, []).append(question_id)
-    for count, ids in by_count.items():
-        db.session.execute(
-            update(Question).where(Question.id.in_(ids)).values(view_count=Question.view_count + count)
-        )
-    db.session.flush()
+    if not counts:
+        return 0
+    try:
+        ids = sorted(counts)
+        db.session.execute(select(Question.id).where(Question.id.in_(ids)).order_by(Question.id)
+                           .with_for_update(key_share=True))
+        by_count = {}
+        for question_id in ids:
+            by_count.setdefault(counts[question_id], []).append(question_id)
+        for count, same in by_count.items():
+            db.session.execute(
+                update(Question).where(Question.id.in_(same)).values(view_count=Question.view_count + count)
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _put_back(counts)
+        raise
     return sum(counts.values())
+
+
+def _put_back(counts):
+    """Return counts taken by a flush that failed to the buffer they came from."""
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline()
+        for question_id, count in counts.items():
+            pipe.hincrby(REDIS_KEY, str(int(question_id)), count)
+        pipe.execute()
+        return
+    fd = os.open(_spool(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, "".join(f"{int(question_id)}\n" * count for question_id, count in counts.items()).encode())
+    finally:
+        os.close(fd)
