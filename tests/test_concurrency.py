@@ -468,3 +468,30 @@ def test_two_questions_bringing_the_same_new_tag_at_once_share_it(app, make_user
     tag = db.session.scalars(select(Tag).where(Tag.name == "burnout")).one()
     assert tag.question_count == 2
     assert_consistent()
+
+
+def test_two_retags_in_opposite_directions_do_not_deadlock(app, make_user, is_postgres):
+    """One edit moves a question from "alpha" to "beta", another a second question from
+    "beta" to "alpha": each moves one tag's count down and the other's up."""
+    from forum.models import Tag
+    from forum.services import editing, questions
+
+    first, second = make_user("firstasker"), make_user("secondasker")
+    ids = {
+        "first": first.id, "second": second.id,
+        "q1": questions.ask_question(first, "How do I stop replaying old arguments?", "At night.",
+                                     tag_text="alpha").id,
+        "q2": questions.ask_question(second, "How do I stop checking my phone?", "All day.",
+                                     tag_text="beta").id,
+    }
+
+    def retag(user, question, tag):
+        return lambda: editing.edit_post(db.session.get(User, ids[user]), db.session.get(Question, ids[question]),
+                                         tag_text=tag)
+
+    outcome = interleaved(app, is_postgres, retag("first", "q1", "beta"), retag("second", "q2", "alpha"),
+                          pause_after="UPDATE TAGS")
+    assert outcome == {"first": "ok", "second": "ok"}
+    counts = dict(db.session.execute(select(Tag.name, Tag.question_count)).all())
+    assert counts == {"alpha": 1, "beta": 1}
+    assert_consistent()

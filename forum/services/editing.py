@@ -95,15 +95,17 @@ def edit_post(editor, post, *, title=None, body=None, tag_text=None, category=No
 
 def _retag(question, old_tags, new_names):
     old_by_name = {tag.name: tag for tag in old_tags}
-    removed = [name for name in old_by_name if name not in new_names]
+    removed = [old_by_name[name] for name in old_by_name if name not in new_names]
     added = [name for name in new_names if name not in old_by_name]
+    new = tags_service.get_or_create_tags(added) if added else []
+    if question.status == "visible":
+        tags_service.lock([*removed, *new])  # the counts going down and up, in one order
     if removed:
-        ids = [old_by_name[name].id for name in removed]
-        db.session.execute(delete(post_tags).where(post_tags.c.post_id == question.id, post_tags.c.tag_id.in_(ids)))
+        db.session.execute(delete(post_tags).where(post_tags.c.post_id == question.id,
+                                                   post_tags.c.tag_id.in_([tag.id for tag in removed])))
         if question.status == "visible":
-            tags_service.change_question_counts([old_by_name[n] for n in removed], -1)
-    if added:
-        new = tags_service.get_or_create_tags(added)
+            tags_service.change_question_counts(removed, -1)
+    if new:
         db.session.execute(insert(post_tags), [{"post_id": question.id, "tag_id": t.id} for t in new])
         if question.status == "visible":
             tags_service.change_question_counts(new, +1)

@@ -61,11 +61,19 @@ def get_or_create_tags(names):
     return [existing[name] for name in names]
 
 
-def change_question_counts(tags, delta):
-    """Move the tags' visible-question counts by ``delta`` in SQL."""
-    ids = sorted(tag.id for tag in tags)
+def lock(tags):
+    """Lock the tags' rows in id order (a retag moves some down and others up: locked
+    together first, two retags in opposite directions wait instead of deadlocking)."""
+    ids = sorted({tag.id for tag in tags})
     if ids:
         db.session.execute(select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True))
+    return ids
+
+
+def change_question_counts(tags, delta):
+    """Move the tags' visible-question counts by ``delta`` in SQL."""
+    ids = lock(tags)
+    if ids:
         db.session.execute(
             update(Tag).where(Tag.id.in_(ids)).values(question_count=Tag.question_count + delta)
         )
