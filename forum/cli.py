@@ -116,8 +116,7 @@ def flush_views():
     """Add the buffered question views to the database."""
     from forum.services import viewcounts
 
-    added = viewcounts.flush_views()
-    db.session.commit()
+    added = viewcounts.flush_views()  # commits
     click.echo(f"Added {added} views.")
 
 

@@ -1,9 +1,9 @@
 """Answers: posting one, and keeping its question's counters right."""
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from forum.extensions import db
 from forum.models import Answer, Question
-from forum.services import notifications, posting, search
+from forum.services import notifications, posting, row_locks, search
 from forum.services.questions import touch_activity
 
 
@@ -19,7 +19,7 @@ def post_answer(question, author, body, guest=None, token=None, ip_address=None,
     guest = posting.check_guest(author, guest, errors)
     content_warning = posting.clean_warning(content_warning, errors)
     posting.raise_if(errors)
-    db.session.execute(select(Question.id).where(Question.id == question.id).with_for_update(key_share=True))
+    row_locks.lock_rows(Question, [question.id])  # before the answer points at it (README, "Row locks")
     answer = posting.new_post(
         Answer, author=author, guest=guest, body=body, token=token, ip_address=ip_address, content_warning=content_warning, anonymous=anonymous,
         question_id=question.id, parent_id=question.id, created_at=created_at, import_key=import_key,

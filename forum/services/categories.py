@@ -4,6 +4,7 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import MAX_DEPTH, Category
+from forum.services import row_locks
 from forum.services.errors import ValidationFailed
 from forum.text import slugify
 
@@ -105,8 +106,7 @@ def change_question_counts(category, delta):
     """Move the counts of the category and all its ancestors by ``delta`` in SQL."""
     if category is None:
         return
-    ids = sorted(c.id for c in ancestors(category))
-    db.session.execute(select(Category.id).where(Category.id.in_(ids)).order_by(Category.id).with_for_update(key_share=True))
+    ids = row_locks.lock_rows(Category, [c.id for c in ancestors(category)])
     db.session.execute(
         update(Category).where(Category.id.in_(ids)).values(
             question_count=Category.question_count + delta

@@ -1,9 +1,9 @@
 """Comments on questions and answers."""
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from forum.extensions import db
 from forum.models import Comment, Post
-from forum.services import notifications, posting
+from forum.services import notifications, posting, row_locks
 from forum.services.questions import touch_activity
 
 
@@ -19,8 +19,7 @@ def post_comment(parent, author, body, guest=None, token=None, ip_address=None, 
     content_warning = posting.clean_warning(content_warning, errors)
     posting.raise_if(errors)
     question_id = parent.question_id or parent.id
-    for pid in dict.fromkeys([question_id, parent.id]):
-        db.session.execute(select(Post.id).where(Post.id == pid).with_for_update(key_share=True))
+    row_locks.lock_thread_rows(parent)  # before the comment points at them (README, "Row locks")
     comment = posting.new_post(
         Comment, author=author, guest=guest, body=body, token=token, ip_address=ip_address, content_warning=content_warning, anonymous=anonymous,
         question_id=question_id, parent_id=parent.id, created_at=created_at,

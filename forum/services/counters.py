@@ -2,7 +2,7 @@
 
 Posting moves counters by SQL increments; rarer changes (hide, delete, merge,
 recategorise) recount the rows they touch. Each recount first locks the rows it
-will write (FOR UPDATE on PostgreSQL), then counts in later statements, so it sees
+will write (``row_locks``), then counts in later statements, so it sees
 every transaction that committed before it and nothing is counted twice.
 """
 from sqlalchemy import func, select, union_all, update
@@ -11,18 +11,12 @@ from forum.extensions import db
 from forum.models import Answer, Category, Comment, Post, Question, Tag, post_tags
 from forum.models.types import as_utc
 from forum.services import categories as categories_service
-
-
-def _lock(model, ids):
-    ids = sorted(set(i for i in ids if i is not None))
-    if ids:
-        db.session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update(key_share=True))
-    return ids
+from forum.services.row_locks import lock_rows
 
 
 def refresh_thread(question_id):
     """Recount a question's answers, every comment count in it, and its last activity."""
-    _lock(Post, [question_id])
+    lock_rows(Post, [question_id])
     db.session.execute(
         update(Question).where(Question.id == question_id).values(
             answer_count=select(func.count(Answer.id))
@@ -55,7 +49,7 @@ def refresh_categories(category_ids):
     for category_id in category_ids:
         if category_id in index:
             ids.update(c.id for c in categories_service.ancestors(index[category_id]))
-    for category_id in _lock(Category, ids):
+    for category_id in lock_rows(Category, ids):
         below = categories_service.descendant_ids(index[category_id])
         db.session.execute(
             update(Category).where(Category.id == category_id).values(
@@ -68,7 +62,7 @@ def refresh_categories(category_ids):
 
 def refresh_tags(tag_ids):
     """Recount visible questions for the given tags."""
-    for tag_id in _lock(Tag, tag_ids):
+    for tag_id in lock_rows(Tag, tag_ids):
         db.session.execute(
             update(Tag).where(Tag.id == tag_id).values(
                 question_count=select(func.count(post_tags.c.post_id))

@@ -3,7 +3,7 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Answer, Post, Question, Vote, utcnow
-from forum.services import audit, counters, points, search
+from forum.services import audit, counters, points, row_locks, search
 from forum.services.errors import ValidationFailed
 
 CLOSE_REASONS = {
@@ -21,14 +21,10 @@ def _clean_reason(reason, required=True):
     return reason or None
 
 
-def lock_rows(post):
-    for pid in dict.fromkeys([post.question_id or post.id, post.id]):
-        db.session.execute(select(Post.id).where(Post.id == pid).with_for_update(key_share=True))
-
-
 def lock_post(post):
-    """Lock the post's row and read it again, so votes racing with us wait or see our change."""
-    lock_rows(post)
+    """Lock the post's row (after its question's) and read it again, so votes racing with
+    us wait or see our change."""
+    row_locks.lock_thread_rows(post)
     db.session.refresh(post)
 
 

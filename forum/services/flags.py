@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import Flag, Post
-from forum.services import curation, queue, settings
+from forum.services import curation, queue, row_locks, settings
 from forum.services.errors import ValidationFailed
 
 REASONS = {
@@ -40,7 +40,7 @@ def flag_post(member, post, reason, note=None):
     note = " ".join((note or "").split())[:300] or None
     if reason == "other" and not note:
         raise ValidationFailed("Say what is wrong.", errors={"note": ["Tell the moderators what is wrong."]})
-    curation.lock_rows(post)
+    row_locks.lock_thread_rows(post)
     try:
         with db.session.begin_nested():
             db.session.add(Flag(post_id=post.id, flagger_id=member.id, reason=reason, note=note))

@@ -43,6 +43,7 @@ _WRITE = re.compile(
 )
 #: SQLite's commands to its full-text index (merge, optimize) change no content.
 _FTS_COMMAND = re.compile(r"\s*INSERT\s+INTO\s+search_fts\s*\(\s*search_fts\s*,", re.IGNORECASE)
+_READ = f"SELECT value FROM {TABLE} WHERE id = 1"
 _BUMP = (f"INSERT INTO {TABLE} (id, value) VALUES (1, 1) "
          f"ON CONFLICT (id) DO UPDATE SET value = {TABLE}.value + 1")
 _classified = {}
@@ -135,7 +136,7 @@ def current(connection):
         return g.forum_generation
     if not _table_exists(connection):
         return None
-    value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
+    value = connection.exec_driver_sql(_READ).scalar()
     if has_app_context():
         g.forum_generation = value
     return value
@@ -151,7 +152,7 @@ def readable_with(connection):
 
 def read_column():
     """The generation as a column of another query (one round trip fewer per request)."""
-    return literal_column(f"(SELECT value FROM {TABLE} WHERE id = 1)").label("forum_generation")
+    return literal_column(f"({_READ})").label("forum_generation")
 
 
 def remember(connection, value):
@@ -176,8 +177,7 @@ def still_current(connection):
         return False  # never read, or a commit or rollback since, or a write of its own
     if connection.dialect.name == "sqlite":
         return True
-    value = connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar()
-    return value == g.forum_generation
+    return connection.exec_driver_sql(_READ).scalar() == g.forum_generation
 
 
 def _forget_read():

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.extensions import db
 from forum.models import MAX_TAGS, Tag
+from forum.services import row_locks
 from forum.text import canonical
 
 TAG_MAX_LENGTH = 40
@@ -64,10 +65,7 @@ def get_or_create_tags(names):
 def lock(tags):
     """Lock the tags' rows in id order (a retag moves some down and others up: locked
     together first, two retags in opposite directions wait instead of deadlocking)."""
-    ids = sorted({tag.id for tag in tags})
-    if ids:
-        db.session.execute(select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True))
-    return ids
+    return row_locks.lock_rows(Tag, [tag.id for tag in tags])
 
 
 def change_question_counts(tags, delta):

@@ -10,11 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from forum.extensions import db
 from forum.models import Question
 from forum.services.redis_store import redis_client
+from forum.services.row_locks import lock_rows
 
 REDIS_KEY = "forum:views"
 
@@ -72,9 +73,7 @@ def flush_views():
     if not counts:
         return 0
     try:
-        ids = sorted(counts)
-        db.session.execute(select(Question.id).where(Question.id.in_(ids)).order_by(Question.id)
-                           .with_for_update(key_share=True))
+        ids = lock_rows(Question, counts)
         by_count = {}
         for question_id in ids:
             by_count.setdefault(counts[question_id], []).append(question_id)

@@ -160,7 +160,8 @@ def stuck_messages(limit=50):
 
 # --- Periodic jobs ----------------------------------------------------------------
 
-#: name -> (interval in seconds, function); the functions commit nothing themselves.
+#: name -> (interval in seconds, function); the functions commit nothing themselves, but
+#: for flush-views, which commits its own write so it can put the views back if it fails.
 JOBS = {}
 
 

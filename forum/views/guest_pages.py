@@ -13,6 +13,11 @@ def shares_guest_page():
     return not current_user.is_authenticated and not session_posts() and "_flashes" not in session
 
 
+def related_identity(related):
+    """What a page shows of its related questions (part of a cached page's key)."""
+    return [(r.id, r.title, r.answer_count) for r in related]
+
+
 def page_identity():
     """What makes a cached page differ from guest to guest and from address to address."""
     return (current_theme(), request.full_path, request.host_url,

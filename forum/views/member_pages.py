@@ -17,7 +17,7 @@ from markupsafe import escape
 from forum.models import Level
 from forum.permissions import PRIVILEGES, at_least, has_privilege, is_blocked, session_posts
 from forum.services import notifications, safety, thread_cache
-from forum.views.guest_pages import page_identity
+from forum.views.guest_pages import page_identity, related_identity
 
 #: Where the cached page holds the viewer's name and the address of their profile.
 NAME_MARK = "\x1fviewer-name\x1f"
@@ -60,12 +60,7 @@ def page_extra(state, related):
     from forum.templating import show_guidelines
 
     unread = notifications.unread_count(current_user)
-    return (state, [(r.id, r.title, r.answer_count) for r in related], unread, show_guidelines())
-
-
-def marks_wanted():
-    """Whether the page being rendered is a member's shared page (it gets marks, not the name)."""
-    return g.get("forum_viewer_marks", False)
+    return (state, related_identity(related), unread, show_guidelines())
 
 
 def render_with_marks(render):
@@ -78,13 +73,14 @@ def render_with_marks(render):
 
 
 def viewer_link():
-    """(profile address, name) of the member viewing the page, or their marks."""
-    if marks_wanted():
+    """(profile address, name) of the member viewing the page, or their marks when the page
+    is rendered to be shared (``render_with_marks``)."""
+    if g.get("forum_viewer_marks", False):
         return PROFILE_MARK, NAME_MARK
     return url_for("users.show", username=current_user.username), current_user.username
 
 
 def personalise(html):
     """Put the viewer's own name and profile address where the cached page has marks."""
-    url, name = url_for("users.show", username=current_user.username), current_user.username
+    url, name = viewer_link()
     return html.replace(PROFILE_MARK, str(escape(url))).replace(NAME_MARK, str(escape(name)))

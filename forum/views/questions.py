@@ -44,7 +44,7 @@ from forum.views.forms_util import (
     viewer_id,
     wants_to_edit_again,
 )
-from forum.views.guest_pages import page_identity, shares_guest_page
+from forum.views.guest_pages import page_identity, related_identity, shares_guest_page
 from forum.views.limits import by_trust
 from forum.views.previews import is_preview, preview_for, wants_preview
 
@@ -286,8 +286,9 @@ def render_show(question, answer_form=None, status=200, preview=None):
                 return render_page(Markup(thread_cache.cached_html(
                     question, page, render_thread, extra=member_view, scope="member")))
 
-            extra = member_pages.page_extra(member_view, related) if fresh_form and preview is None else None
-            if extra is None or status != 200:
+            plain_visit = fresh_form and preview is None and status == 200
+            extra = member_pages.page_extra(member_view, related) if plain_visit else None
+            if extra is None:
                 return render_member_page(), status
             # On a plain visit the whole page is shared too, but for the name in the header.
             one_time = (answer_form.submission_token.data, new_token) if answer_form else None
@@ -321,7 +322,7 @@ def _member_view_key(question):
 
 def _guest_page_extra(related):
     """What a guest's page shows besides the thread (the key's ``extra``)."""
-    return ([(r.id, r.title, r.answer_count) for r in related], *page_identity())
+    return (related_identity(related), *page_identity())
 
 
 def cached_guest_page(question_id):
