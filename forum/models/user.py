@@ -84,6 +84,9 @@ class User(UserMixin, db.Model):
     #: guidelines stay open on forms until then). None when not loaded that way.
     loaded_unread = None
     loaded_has_three_posts = None
+    #: On a question page: (question id, the member's part in its thread), as
+    #: ``thread_cache.involvement`` gives it; read with the member too.
+    loaded_involvement = None
 
     def get_id(self):
         # The epoch is part of the id Flask-Login stores in the session and the

@@ -379,9 +379,10 @@ def end_all_sessions(user):
     db.session.refresh(user, ["session_epoch"])
 
 
-def load_session_user(session_id):
-    """Return the member for a Flask-Login id ("<id>.<epoch>.<key>"), or None if stale."""
-    return member_sessions.load_user(session_id)
+def load_session_user(session_id, question_id=None):
+    """Return the member for a Flask-Login id ("<id>.<epoch>.<key>"), or None if stale (with
+    their part in the thread of ``question_id``: ``member_sessions.load_user``)."""
+    return member_sessions.load_user(session_id, question_id)
 
 
 def set_level(user, level, actor=None):

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from forum.extensions import db
 from forum.models import MemberSession, Notification, Post, User, utcnow
 from forum.models.member_session import USER_AGENT_MAX
-from forum.services import generation
+from forum.services import generation, thread_cache
 
 #: How stale "last active" may get before a request updates it (one write per this at most).
 SEEN_EVERY = timedelta(minutes=5)
@@ -36,22 +36,29 @@ def start_session(user, user_agent=""):
     return record
 
 
-def load_user(session_id):
+def load_user(session_id, question_id=None):
     """Return the member for a Flask-Login id ("<id>.<epoch>.<key>"), or None if it is stale:
     the record is ended or unknown, the epoch moved on, or the account is deleted.
+
+    On a question page (``question_id``) the member's part in its thread is read in the
+    same query (``User.loaded_involvement``).
     """
     user_id, epoch, key = ((session_id or "").split(".", 2) + ["", ""])[:3]
     if not user_id.isdigit() or not epoch.isdigit() or not key:
         return None
     connection = db.session.connection()
     with_generation = generation.readable_with(connection)
-    row = db.session.execute(_load_statement(with_generation), {
-        "user_id": int(user_id), "key_hash": _digest(key)}).first()
+    params = {"user_id": int(user_id), "key_hash": _digest(key)}
+    if question_id is not None:
+        params["question_id"] = question_id
+    row = db.session.execute(_load_statement(with_generation, question_id is not None), params).first()
     if row is None:
         return None
-    user, record, unread, has_three_posts, *read_generation = row
-    if read_generation:
-        generation.remember(connection, read_generation[0])
+    user, record, unread, has_three_posts, *rest = row
+    if question_id is not None:
+        user.loaded_involvement = (question_id, thread_cache.parse_involvement(rest.pop(0)))
+    if rest:
+        generation.remember(connection, rest[0])
     if user.session_epoch != int(epoch) or record.epoch != user.session_epoch:
         return None
     if user.deleted_at is not None:
@@ -62,16 +69,19 @@ def load_user(session_id):
 
 
 @functools.cache
-def _load_statement(with_generation):
+def _load_statement(with_generation, with_involvement=False):
     """The member, the session record, and what every page shows of the member's state
-    (the unread count in the header; whether the guidelines still open on forms); and the
-    cache generation, which the request would otherwise ask for on its own."""
+    (the unread count in the header; whether the guidelines still open on forms); their
+    part in the thread of a question page, when asked; and the cache generation, which the
+    request would otherwise ask for on its own."""
     unread = (select(func.count(Notification.id))
               .where(Notification.user_id == User.id, Notification.read_at.is_(None))
               .scalar_subquery())
     # A third post exists: one index probe however much the member has written.
     has_three_posts = select(Post.id).where(Post.author_id == User.id).limit(1).offset(2).exists()
     columns = [User, MemberSession, unread, has_three_posts]
+    if with_involvement:
+        columns.append(thread_cache.involvement_column())
     if with_generation:
         columns.append(generation.read_column())
     return (select(*columns)

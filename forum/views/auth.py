@@ -38,7 +38,14 @@ from forum.views.sessions import end_this_session, listed_sessions, log_in
 
 bp = Blueprint("auth", __name__)
 
-login_manager.user_loader(accounts.load_session_user)
+
+@login_manager.user_loader
+def load_user(session_id):
+    # A question page needs the member's part in its thread: read with the member.
+    question_id = (request.view_args or {}).get("question_id") if request.endpoint == "questions.show" else None
+    return accounts.load_session_user(session_id, question_id)
+
+
 #: Flask-Login stores "<id>.<epoch>.<session key>", tying the login to its session record.
 login_manager.id_attribute = "get_session_id"
 

@@ -1,14 +1,16 @@
-"""Which members share a cached view of a thread, and what makes a cached page theirs.
+"""Which members share a cached page, and what makes a cached page theirs.
 
 A member's view of a thread differs from another member's only by their level and
 privileges, their part in the thread (posts they wrote, votes, following) and what the
 header and the answer form show of them: their name, their unread count, whether the
 posting guidelines are still open for them. Members alike in all of these share the
 cached thread, and, on a plain visit, the whole page; the name is left out of the cached
-page as a mark and put back for each viewer (``personalise``).
+page as a mark and put back for each viewer (``personalise``). A list or search page
+shows even less of them: their level and privileges (the links they get), their unread
+count and whether they follow the category or tag listed (``list_extra``).
 
 Moderators, blocked members, members with muted words or categories, and members with a
-post of their own in the thread that others cannot see get the thread rendered for them.
+post of their own in the thread that others cannot see get their pages rendered for them.
 """
 from flask import g, session, url_for
 from flask_login import current_user
@@ -33,19 +35,44 @@ def member_state(question_id):
     that are rendered for each member), so a page stored for neither is never found for
     either.
     """
+    identity = _shared_identity()
+    if identity is None:
+        return None
+    involvement = _involvement(question_id, current_user.id)
+    if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
+        return None
+    return (*identity, involvement, *page_identity())
+
+
+def _shared_identity():
+    """("member", level, privileges) of a member whose views others alike may share, or
+    None for a member whose views are theirs alone (or a guest)."""
     user = current_user._get_current_object()
     if (not user.is_authenticated or session_posts() or at_least(user, Level.MODERATOR) or is_blocked(user)
             or safety.mute_filter(user) is not None):
         return None
-    involvement = _involvement(question_id, user.id)
-    if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
+    return ("member", user.level, tuple(action for action in PRIVILEGES if has_privilege(user, action)))
+
+
+def list_extra(follows=None):
+    """What a list or search page shows of the member viewing it (part of its key), or None
+    when the page is theirs alone: a message is waiting, or they are a moderator, blocked,
+    or muting (see ``member_state``). ``follows`` is the (kind, id) the page's follow button
+    is for, if it has one.
+    """
+    identity = _shared_identity()
+    if identity is None or "_flashes" in session:
         return None
-    privileges = tuple(action for action in PRIVILEGES if has_privilege(user, action))
-    return ("member", user.level, privileges, involvement, *page_identity())
+    following = notifications.is_following(current_user, *follows) if follows else None
+    return (*identity, notifications.unread_count(current_user), following, *page_identity())
 
 
 def _involvement(question_id, user_id):
-    """``thread_cache.involvement``, asked once per request (a missed cached page asks again)."""
+    """``thread_cache.involvement``, read with the member on a question page, else asked
+    once per request (a missed cached page asks again)."""
+    loaded = current_user.loaded_involvement
+    if loaded is not None and loaded[0] == question_id:
+        return loaded[1]
     known = g.setdefault("forum_involvement", {})
     if question_id not in known:
         known[question_id] = thread_cache.involvement(question_id, user_id)

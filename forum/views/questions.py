@@ -88,6 +88,13 @@ def render_list(title, page, **filters):
     if is_muted is None and shares_guest_page():
         # Every guest gets the same page: cached under what it shows.
         return thread_cache.cached_list(found[0], render, extra=(title, found[1], *page_identity()))
+    follows = (("category", filters["category"].id) if filters.get("category")
+               else ("tag", filters["tag"].id) if filters.get("tag") else None)
+    member = member_pages.list_extra(follows)
+    if member is not None:
+        # Members alike (level, privileges, unread count, following) share it, but for their name.
+        return member_pages.personalise(thread_cache.cached_list(
+            found[0], lambda: member_pages.render_with_marks(render), extra=(title, found[1], *member)))
     return render()
 
 

@@ -6,6 +6,7 @@ from forum.extensions import limiter
 from forum.forms import SearchForm
 from forum.services import categories, discovery, safety, search, tags, thread_cache
 from forum.urls import question_url
+from forum.views import member_pages
 from forum.views.forms_util import client_ip, parse_id
 from forum.views.guest_pages import page_identity, shares_guest_page
 
@@ -33,6 +34,11 @@ def index():
     if shares_guest_page():
         # A guest's results are every guest's: cached until anything they show changes.
         return thread_cache.cached_guest_view("search", render_results, extra=page_identity()), 200, NOINDEX
+    member = member_pages.list_extra()
+    if member is not None:
+        # Members alike (level, privileges, unread count) share it, but for their name.
+        return member_pages.personalise(thread_cache.cached_guest_view(
+            "member-search", lambda: member_pages.render_with_marks(render_results), extra=member)), 200, NOINDEX
     return render_results(), 200, NOINDEX
 
 
