@@ -347,8 +347,8 @@ def test_a_hide_racing_a_vote_recomputes_the_voter(app, thread, make_user, moder
 
 
 def interleaved(app, is_postgres, first, second, pause_after="UPDATE USERS"):
-    """Run ``first`` until it has sent its first statement starting with ``pause_after``;
-    then run ``second`` until it sends one too or waits for a lock; then let ``first``
+    """Run ``first`` until it has sent its first statement starting with ``pause_after`` (or
+    for which ``pause_after(statement)`` is true); then run ``second`` until it sends one too or waits for a lock; then let ``first``
     go on. Each runs in its own session and commits. Returns their outcomes: "ok" or
     the error. Two transactions that take the same rows in opposite orders deadlock
     under this interleaving on PostgreSQL; in one global order the second one waits.
@@ -360,7 +360,8 @@ def interleaved(app, is_postgres, first, second, pause_after="UPDATE USERS"):
 
     def after_execute(conn, cursor, statement, parameters, context, executemany):
         name = threading.current_thread().name
-        if not statement.lstrip().upper().startswith(pause_after) or name in seen:
+        matches = pause_after(statement) if callable(pause_after) else statement.lstrip().upper().startswith(pause_after)
+        if not matches or name in seen:
             return
         seen.add(name)
         if name == "first":
@@ -494,4 +495,66 @@ def test_two_retags_in_opposite_directions_do_not_deadlock(app, make_user, is_po
     assert outcome == {"first": "ok", "second": "ok"}
     counts = dict(db.session.execute(select(Tag.name, Tag.question_count)).all())
     assert counts == {"alpha": 1, "beta": 1}
+    assert_consistent()
+
+
+def test_two_merges_of_one_pair_in_opposite_directions_do_not_deadlock(app, make_user, moderator, is_postgres):
+    """Each merge locked its duplicate and then, to recount it, its original: the other
+    merge's duplicate. Both questions are now locked together, in id order, and read again:
+    the second merge finds its original merged and is refused."""
+    from forum.services import curation
+
+    asker = make_user("asker")
+    ids = {"moderator": moderator.id}
+    for name in ("one", "two"):
+        question = make_question(asker, title=f"How do I cope with loneliness, take {name}?")
+        make_answer(question, make_user(f"helper{name}"), body=f"Call one friend a day ({name}).")
+        ids[name] = question.id
+
+    def merge(duplicate, original):
+        return lambda: curation.merge_questions(db.session.get(User, ids["moderator"]),
+                                                db.session.get(Question, ids[duplicate]),
+                                                db.session.get(Question, ids[original]))
+
+    outcome = interleaved(app, is_postgres, merge("one", "two"), merge("two", "one"), pause_after="UPDATE POSTS")
+    assert outcome["first"] == "ok"
+    assert outcome["second"].startswith("ValidationFailed"), outcome
+    assert db.session.get(Post, ids["one"]).merged_into_id == ids["two"]
+    assert db.session.get(Post, ids["two"]).merged_into_id is None
+    assert db.session.get(Question, ids["two"]).answer_count == 2
+    assert_consistent()
+
+
+def test_a_category_merge_racing_an_edit_that_moves_a_question_out_do_not_deadlock(
+        app, make_user, admin, is_postgres):
+    """The edit locks its question, then the categories whose counts it moves (it used to
+    lock the categories first, so it could deadlock with a hide); the merge locked the
+    categories and then the questions it moves. It now locks the questions first."""
+    from forum.models import Category
+    from forum.services import category_admin, editing
+    from tests.factories import make_category
+
+    asker = make_user("asker")
+    source, elsewhere, target = (make_category(title) for title in ("Family", "Work", "Relationships"))
+    ids = {"asker": asker.id, "admin": admin.id, "source": source.id, "elsewhere": elsewhere.id,
+           "target": target.id, "moved": make_question(asker, title="How do I talk to my mother?",
+                                                        category=source).id}
+    make_question(asker, title="How do I set boundaries with my father?", category=source)
+
+    def edit():
+        editing.edit_post(db.session.get(User, ids["asker"]), db.session.get(Question, ids["moved"]),
+                          category=db.session.get(Category, ids["elsewhere"]), change_category=True)
+
+    def locks_posts(statement):
+        return statement.upper().startswith("SELECT POSTS.ID") and "FOR NO KEY UPDATE" in statement.upper()
+
+    def merge():
+        category_admin.merge_category(db.session.get(User, ids["admin"]), db.session.get(Category, ids["source"]),
+                                      db.session.get(Category, ids["target"]))
+
+    outcome = interleaved(app, is_postgres, edit, merge, pause_after=locks_posts)
+    assert outcome == {"first": "ok", "second": "ok"}
+    assert db.session.get(Question, ids["moved"]).category_id == ids["elsewhere"]
+    counts = dict(db.session.execute(select(Category.title, Category.question_count)).all())
+    assert counts == {"Work": 1, "Relationships": 1}
     assert_consistent()

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import MAX_DEPTH, Category, Post, Revision
-from forum.services import audit, categories, counters
+from forum.services import audit, categories, counters, row_locks
 from forum.services.errors import Conflict, ValidationFailed
 from forum.text import has_control_characters, slugify
 
@@ -247,6 +247,9 @@ def merge_category(actor, source, target):
     """
     if target is None:
         raise ValidationFailed(errors={"target": ["Choose the category to merge into."]})
+    # The questions it moves before the categories (README, "Row locks"): an edit or a
+    # hide of one of them locks the question, then the categories whose counts it moves.
+    row_locks.lock_rows(Post, db.session.scalars(select(Post.id).where(Post.category_id == source.id)))
     _lock(source.id, target.id, source.parent_id)
     if target.id in categories.descendant_ids(source):
         raise ValidationFailed(errors={"target": [

@@ -154,9 +154,14 @@ def merge_questions(moderator, duplicate, original, reason=None):
     if duplicate.id == original.id:
         raise ValidationFailed("A question can't be merged into itself.",
                                errors={"original": ["Choose another question."]})
+    # Both questions, in id order (README, "Row locks"), read again once locked: two
+    # merges of the same pair in opposite directions wait for each other, and the second
+    # then finds its original merged.
+    row_locks.lock_rows(Post, [duplicate.id, original.id])
+    db.session.refresh(duplicate)
+    db.session.refresh(original)
     if original.status != "visible" or original.merged_into_id:
         raise ValidationFailed("Merge into a visible question.", errors={"original": ["That question is not visible."]})
-    lock_post(duplicate)
     if duplicate.merged_into_id:
         raise ValidationFailed("That question was already merged.")
     members = affected_members(duplicate)

@@ -40,7 +40,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
-from forum.services import accounts, audit, points, search, settings
+from forum.services import accounts, audit, points, row_locks, search, settings
 from forum.services.errors import ValidationFailed
 from forum.text import canonical
 
@@ -212,6 +212,7 @@ def purge_account(user):
     """
     old_name, old_email, new_name = user.username, user.email, pseudonym()
     posts = _own_posts(user)
+    row_locks.lock_rows(Post, [post.id for post in posts])  # in id order, before the member (README, "Row locks")
     if old_email:
         db.session.execute(delete(OutboxMessage).where(func.lower(OutboxMessage.to_address) == old_email.lower()))
     db.session.execute(update(Post).where(Post.author_id == user.id).values(ip_address=None))

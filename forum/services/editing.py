@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.markup import RENDERER_VERSION, render_markdown
 from forum.models import Question, Revision, Tag, post_tags, utcnow
-from forum.services import approval, audit, categories, notifications, posting, safety, search
+from forum.services import approval, audit, categories, notifications, posting, row_locks, safety, search
 from forum.services import tags as tags_service
 from forum.services.errors import ValidationFailed
 
@@ -29,6 +29,11 @@ def edit_post(editor, post, *, title=None, body=None, tag_text=None, category=No
 
     :raise ValidationFailed: with field errors, or when nothing would change.
     """
+    # The post (after its question) before anything else, as every write takes them
+    # (README, "Row locks"), read again: a hide or another edit of it waits, and this
+    # edit starts from what they saved.
+    row_locks.lock_thread_rows(post)
+    db.session.refresh(post)
     errors = {}
     is_question = isinstance(post, Question)
     new_title = posting.clean_title(title, errors) if is_question and title is not None else post.title

@@ -47,16 +47,22 @@ def send_digests():
                          unsubscribe=mail.unsubscribe_url(user_id=user.id))
 
 
-def purge_ip_addresses():
-    """Erase posters' IP addresses older than the retention period (privacy by default)."""
-    from sqlalchemy import update
+def purge_ip_addresses(batch=1000):
+    """Erase posters' IP addresses older than the retention period (privacy by default).
+
+    In batches of posts in id order, each locked first (README, "Row locks"): one UPDATE
+    over them all would lock them in the order the table happens to hold them, an answer
+    before its question, against a comment locking the question and then the answer.
+    """
+    from sqlalchemy import select, update
 
     from forum.models import Post
+    from forum.services import row_locks
 
     cutoff = utcnow() - timedelta(days=settings.get("ip_retention_days"))
-    db.session.execute(
-        update(Post).where(Post.ip_address.is_not(None), Post.created_at < cutoff).values(ip_address=None)
-    )
+    due = select(Post.id).where(Post.ip_address.is_not(None), Post.created_at < cutoff).order_by(Post.id).limit(batch)
+    while ids := row_locks.lock_rows(Post, db.session.scalars(due)):
+        db.session.execute(update(Post).where(Post.id.in_(ids)).values(ip_address=None))
 
 
 def optimize_database():
