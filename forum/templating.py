@@ -130,7 +130,7 @@ def _current_user_object():
 
 
 def init_app(app):
-    from forum.views.member_pages import viewer_link  # the views import this module
+    from forum.views.member_pages import is_following, viewer_link  # the views import this module
 
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals.update(
@@ -140,7 +140,7 @@ def init_app(app):
         show_guidelines=show_guidelines,
         unread_notifications=notifications.unread_count,
         viewer_link=viewer_link,
-        is_following=notifications.is_following,
+        is_following=is_following,
         close_reasons=curation.CLOSE_REASONS,
         static_url=static_url,
         id_url=id_url,

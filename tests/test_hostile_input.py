@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 from wtforms.fields.core import UnboundField
 
 from forum.extensions import db
@@ -124,7 +125,7 @@ class World:
                    "target": str(self.question.id), "filename": "css/forum.css"}
         if hasattr(converter, "items"):
             return sorted(converter.items)[0]
-        if "Integer" in type(converter).__name__:
+        if isinstance(converter, IntegerConverter):
             return ints.get(name, 1)
         return strings.get(name, "x")
 
@@ -325,3 +326,27 @@ def test_question_titles_and_bodies_round_trip(client, poster, world, title, bod
     check_round_trip(response, body, stored.body if status == 303 else None, "body", 30_000, minimum=0)
     if status == 303:
         assert stored.title == expected_title
+
+
+@pytest.mark.parametrize("huge", [2**31, 10**20])
+def test_ids_beyond_any_column_are_no_page_for_guests_and_members(app, client, make_user, huge):
+    """Every GET route with a number in its path answers a number beyond any id with a 404
+    (or a redirect), never a query overflowing its column: as a guest and as a member, whose
+    loader reads their part in a question page's thread."""
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or not any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            continue
+        values = {name: huge if isinstance(c, IntegerConverter) else "x" for name, c in rule._converters.items()}
+        paths.append(app.url_map.bind("localhost").build(rule.endpoint, values))
+    assert any(path.startswith("/questions/") for path in paths)
+    member = app.test_client()
+    form = member.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    user = make_user("numbers")
+    member.post("/login", data={"username": user.username, "password": PASSWORD,
+                                "csrf_token": token.group(1) if token else ""})
+    for who in (client, member):
+        for path in paths:
+            status = who.get(path).status_code
+            assert status in (301, 302, 303, 308, 404), (path, status)

@@ -7,6 +7,7 @@ with muted words and members with a post others cannot see get their own render.
 """
 import json
 import re
+import time
 
 import pytest
 from sqlalchemy import update
@@ -46,10 +47,14 @@ def view(client, question):
 def test_uninvolved_members_share_one_render(app, thread, make_user, count_queries):
     question, _ = thread
     first, second = (member_client(app, make_user(name, points=200)) for name in ("reader1", "reader2"))
-    with count_queries() as rendered:
-        view(first, question)
-    with count_queries() as shared:
-        page = view(second, question)
+    for _ in range(2):  # once more if a minute turned between the two (keys hold the minute)
+        minute = time.time() // 60
+        with count_queries() as rendered:
+            view(first, question)
+        with count_queries() as shared:
+            page = view(second, question)
+        if time.time() // 60 == minute:
+            break
     assert "Pick a calm, sober moment" in page and 'class="vote-form"' in page
     # The thread's answers and comments are not loaded for the second member.
     assert shared.count < rendered.count
@@ -161,9 +166,13 @@ def test_a_plain_visit_is_one_shared_page_with_the_viewers_own_name_and_tokens(
     question, _ = thread
     first, second = (member_client(app, make_user(name, points=200)) for name in ("reader1", "reader2"))
     url = first.get(f"/questions/{question.id}").headers["Location"]
-    filled = first.get(url).get_data(as_text=True)
-    with count_queries() as shared:
-        page = second.get(url).get_data(as_text=True)
+    for _ in range(2):  # once more if a minute turned between the two (keys hold the minute)
+        minute = time.time() // 60
+        filled = first.get(url).get_data(as_text=True)
+        with count_queries() as shared:
+            page = second.get(url).get_data(as_text=True)
+        if time.time() // 60 == minute:
+            break
     assert shared.count == 1, shared.statements
     assert all(table in shared.statements[0] for table in ("cache_generation", "member_sessions", "votes", "follows"))
     assert "Pick a calm, sober moment" in page

@@ -212,7 +212,8 @@ def purge_account(user):
     """
     old_name, old_email, new_name = user.username, user.email, pseudonym()
     posts = _own_posts(user)
-    row_locks.lock_rows(Post, [post.id for post in posts])  # in id order, before the member (README, "Row locks")
+    # Their posts and those posts' questions, in id order, before the member (README, "Row locks").
+    row_locks.lock_rows(Post, [post.id for post in posts] + list(_question_ids(posts)))
     if old_email:
         db.session.execute(delete(OutboxMessage).where(func.lower(OutboxMessage.to_address) == old_email.lower()))
     db.session.execute(update(Post).where(Post.author_id == user.id).values(ip_address=None))

@@ -41,6 +41,7 @@ def member_state(question_id):
     involvement = _involvement(question_id, current_user.id)
     if any(authored and status not in ("visible", "following") for _, status, authored, _ in involvement):
         return None
+    _key_saw_following("question", question_id, any(status == "following" for _, status, _, _ in involvement))
     return (*identity, involvement, *page_identity())
 
 
@@ -63,8 +64,26 @@ def list_extra(follows=None):
     identity = _shared_identity()
     if identity is None or "_flashes" in session:
         return None
-    following = notifications.is_following(current_user, *follows) if follows else None
+    following = None
+    if follows:
+        following = notifications.is_following(current_user, *follows)
+        _key_saw_following(*follows, following)
     return (*identity, notifications.unread_count(current_user), following, *page_identity())
+
+
+def _key_saw_following(target_type, target_id, following):
+    g.setdefault("forum_following", {})[(target_type, target_id)] = following
+
+
+def is_following(user, target_type, target_id):
+    """``notifications.is_following`` for templates: what the cached page's key saw, when
+    it saw it. Follows are not in the cache generation, so on PostgreSQL a second read
+    could see a follow made since, and the page showing it be stored under a key that
+    says otherwise, for members who follow nothing."""
+    known = g.get("forum_following", {})
+    if (target_type, target_id) in known and user is current_user._get_current_object():
+        return known[(target_type, target_id)]
+    return notifications.is_following(user, target_type, target_id)
 
 
 def _involvement(question_id, user_id):
