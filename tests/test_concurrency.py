@@ -558,3 +558,29 @@ def test_a_category_merge_racing_an_edit_that_moves_a_question_out_do_not_deadlo
     counts = dict(db.session.execute(select(Category.title, Category.question_count)).all())
     assert counts == {"Work": 1, "Relationships": 1}
     assert_consistent()
+
+
+def test_a_hide_racing_the_same_members_new_question_in_its_category_do_not_deadlock(
+        app, make_user, moderator, is_postgres):
+    """Asking moves the author's points and then the category's count; a hide recounted the
+    category and then the author's points."""
+    from forum.models import Category
+    from forum.services import curation, questions
+    from tests.factories import make_category
+
+    asker = make_user("asker")
+    category = make_category("Family")
+    ids = {"asker": asker.id, "moderator": moderator.id, "category": category.id,
+           "hidden": make_question(asker, title="How do I forgive my brother?", category=category).id}
+
+    def ask():
+        questions.ask_question(db.session.get(User, ids["asker"]), "How do I talk to my sister again?",
+                               "We have not spoken for a year.", category=db.session.get(Category, ids["category"]))
+
+    def hide():
+        curation.hide_post(db.session.get(User, ids["moderator"]), db.session.get(Question, ids["hidden"]), "spam")
+
+    outcome = interleaved(app, is_postgres, ask, hide)
+    assert outcome == {"first": "ok", "second": "ok"}
+    assert db.session.get(Category, ids["category"]).question_count == 1
+    assert_consistent()

@@ -43,10 +43,12 @@ def refresh_after(post, members):
     """Recount what a change of ``post``'s visibility touches, then the members' points."""
     question_id = post.question_id or post.id
     counters.refresh_thread(question_id)
+    # Members before categories and tags (README, "Row locks"): asking a question moves
+    # its author's points and then its category's count.
+    points.recompute(sorted(members))
     if isinstance(post, Question):
         counters.refresh_categories([post.category_id])
         counters.refresh_tags(counters.tag_ids_of(post.id))
-    points.recompute(sorted(members))
     search.reindex_question(question_id)
 
 
