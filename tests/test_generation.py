@@ -168,3 +168,41 @@ def test_a_page_rendered_after_another_write_committed_is_not_stored(app, databa
         assert html == "score 0 then 1" and stored is None
     else:
         assert html == "score 0 then 0" and stored == html
+
+
+def test_a_guests_cached_page_is_read_outside_a_transaction_and_a_render_inside_one(
+        app, client, make_user, is_postgres):
+    """On PostgreSQL a guest's cached page is looked up in autocommit (no BEGIN and ROLLBACK
+    around its one query); a page not found is rendered in a transaction, as is the next
+    request's write, whose commit raises the generation."""
+    from sqlalchemy import event
+
+    question = make_question(make_user("asker"), title="How do I stop comparing myself to others?")
+    answer = make_answer(question, make_user("helper"), body="Notice it, then name one thing you did well.")
+    db.session.commit()
+    url = client.get(f"/questions/{question.id}").headers["Location"]
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):  # SQLite's own
+            seen.append((statement, getattr(conn.connection.dbapi_connection, "autocommit", None)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        rendered = client.get(url)
+        found_at = len(seen)
+        found = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert rendered.status_code == found.status_code == 200
+    assert "name one thing you did well" in found.get_data(as_text=True)
+    assert len(seen) - found_at == 1  # the generation
+    if is_postgres:
+        assert all(autocommit for _, autocommit in seen[found_at:])
+        thread_reads = [autocommit for statement, autocommit in seen[:found_at] if "FROM posts" in statement]
+        assert thread_reads and not any(thread_reads)
+    before = generation.current(db.session.connection())
+    db.session.rollback()
+    db.session.execute(update(Post).where(Post.id == answer.id).values(score=Post.score + 1))
+    db.session.commit()
+    assert generation.current(db.session.connection()) != before

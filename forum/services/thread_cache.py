@@ -21,6 +21,7 @@ worked out again only when the cache generation says a watched table has changed
 same database, so they share entries safely through Redis (``REDIS_URL``); without it
 each process keeps a small LRU of its own.
 """
+import contextlib
 import functools
 import hashlib
 import marshal
@@ -314,6 +315,23 @@ def store():
 def page_key(question_id, page, scope, extra=()):
     """The cache key of what ``scope`` names ("thread" or "page") of this page of the thread."""
     return f"{question_id}:{scope}:{page}:{content_version(question_id, page, extra)}"
+
+
+@contextlib.contextmanager
+def outside_transaction():
+    """Run a cached page's lookup, on PostgreSQL, in autocommit when the request has read
+    nothing yet: its one query needs no transaction, and BEGIN and ROLLBACK were two of its
+    three round trips. The connection is handed back afterwards, so whatever follows (the
+    render of a page not found, any write) runs in a transaction as usual, and a write
+    raises the generation when it commits."""
+    if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+        yield
+        return
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        db.session.close()
 
 
 def lookup(key, one_time=None):

@@ -341,11 +341,12 @@ def cached_guest_page(question_id):
     """
     if not thread_cache.enabled() or not shares_guest_page():
         return None
-    related = search.known_related(question_id)
-    if related is None:
-        return None
-    key = thread_cache.page_key(question_id, page_arg(), "page", _guest_page_extra(related))
-    return thread_cache.lookup(key, one_time=new_token)
+    with thread_cache.outside_transaction():
+        related = search.known_related(question_id)
+        if related is None:
+            return None
+        key = thread_cache.page_key(question_id, page_arg(), "page", _guest_page_extra(related))
+        return thread_cache.lookup(key, one_time=new_token)
 
 
 def cached_member_page(question_id):
