@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from forum.config import ProductionConfig
 from forum.security import PRIVATE_PREFIXES
@@ -132,7 +133,7 @@ def test_every_page_of_a_logged_in_member_is_not_stored(client, auth, member):
 
 
 def _example_url(rule):
-    values = {name: (1 if "int" in type(conv).__name__.lower() else "x")
+    values = {name: (1 if isinstance(conv, IntegerConverter) else "x")
               for name, conv in rule._converters.items()}
     for name, conv in rule._converters.items():
         if hasattr(conv, "items"):  # any(...) converters: their first choice
