@@ -31,11 +31,7 @@ def record_view(question_id):
         if client is not None:
             client.hincrby(REDIS_KEY, str(int(question_id)), 1)
             return
-        fd = os.open(_spool(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, f"{int(question_id)}\n".encode())
-        finally:
-            os.close(fd)
+        _append_to_spool({question_id: 1})
     except Exception:  # noqa: BLE001 - a lost view must never cost a page
         current_app.logger.warning("could not buffer a question view", exc_info=True)
 
@@ -98,6 +94,11 @@ def _put_back(counts):
             pipe.hincrby(REDIS_KEY, str(int(question_id)), count)
         pipe.execute()
         return
+    _append_to_spool(counts)
+
+
+def _append_to_spool(counts):
+    """Append views to the spool file, one line per view (one write: appends never interleave)."""
     fd = os.open(_spool(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, "".join(f"{int(question_id)}\n" * count for question_id, count in counts.items()).encode())
